@@ -1,0 +1,1 @@
+"""The embedded API Gateway (REST API) emulator: gatecrash's default target."""

@@ -1,0 +1,245 @@
+"""Reading user files as YAML/JSON with line numbers, and collecting `Problem`s against them.
+
+Shared by `definition` and `sidefile`. A location inside a document is a `JsonPath`, a tuple
+of mapping keys and sequence indexes; `format_pointer` renders it the one way every error
+message shows it: `$.paths['/pets/{petId}'].get.x-amazon-apigateway-integration.type`.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from gatecrash.errors import ConfigError, Problem
+
+JsonPath = tuple[str | int, ...]
+ROOT: JsonPath = ()
+
+# Keys that read well after a dot; anything else (slashes, braces, spaces) is bracketed.
+_PLAIN_KEY = re.compile(r"^[A-Za-z_$][A-Za-z0-9_$-]*$")
+
+
+def format_pointer(path: JsonPath) -> str:
+    parts = ["$"]
+    for segment in path:
+        if isinstance(segment, int):
+            parts.append(f"[{segment}]")
+        elif _PLAIN_KEY.match(segment):
+            parts.append(f".{segment}")
+        else:
+            escaped = segment.replace("\\", "\\\\").replace("'", "\\'")
+            parts.append(f"['{escaped}']")
+    return "".join(parts)
+
+
+@dataclass(frozen=True, slots=True)
+class LineIndex:
+    """1-based line of each mapping key and sequence item, by its `JsonPath`."""
+
+    lines: Mapping[JsonPath, int]
+
+    def line_of(self, path: JsonPath) -> int | None:
+        # A value built by the loader (a default, a resolved $ref) may have no line of its
+        # own; the nearest enclosing key still points the reader to the right place.
+        for length in range(len(path), -1, -1):
+            line = self.lines.get(path[:length])
+            if line is not None:
+                return line
+        return None
+
+
+@dataclass(frozen=True, slots=True)
+class LoadedDocument:
+    data: Any
+    lines: LineIndex | None
+
+
+class _PositionLoader(yaml.SafeLoader):
+    """SafeLoader that keeps timestamps as text and reads CloudFormation short-form tags.
+
+    OpenAPI is a JSON data model, so `2016-11-17` must stay a string; `!Sub x` becomes
+    `{"Fn::Sub": x}` so that the parser can name the intrinsic instead of YAML failing.
+    """
+
+
+def _construct_timestamp_as_text(loader: yaml.SafeLoader, node: yaml.Node) -> Any:
+    return loader.construct_scalar(node)  # type: ignore[arg-type]
+
+
+def _construct_short_form_intrinsic(loader: yaml.SafeLoader, suffix: str, node: yaml.Node) -> Any:
+    name = suffix if suffix in ("Ref", "Condition") else f"Fn::{suffix}"
+    value: Any
+    if isinstance(node, yaml.MappingNode):
+        value = loader.construct_mapping(node, deep=True)
+    elif isinstance(node, yaml.SequenceNode):
+        value = loader.construct_sequence(node, deep=True)
+    else:
+        value = loader.construct_scalar(node)  # type: ignore[arg-type]
+    return {name: value}
+
+
+_PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+_PositionLoader.add_multi_constructor("!", _construct_short_form_intrinsic)
+
+
+def _index_node(loader: yaml.SafeLoader, node: yaml.Node, path: JsonPath, out: dict[JsonPath, int]) -> None:
+    if isinstance(node, yaml.MappingNode):
+        for key_node, value_node in node.value:
+            key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
+            if not isinstance(key, str | int) or isinstance(key, bool):
+                continue
+            child = (*path, str(key))
+            out.setdefault(child, key_node.start_mark.line + 1)
+            _index_node(loader, value_node, child, out)
+    elif isinstance(node, yaml.SequenceNode):
+        for index, item in enumerate(node.value):
+            child = (*path, index)
+            out.setdefault(child, item.start_mark.line + 1)
+            _index_node(loader, item, child, out)
+
+
+def _compose_with_lines(text: str) -> tuple[Any, LineIndex]:
+    loader = _PositionLoader(text)
+    try:
+        node = loader.get_single_node()
+        if node is None:
+            return None, LineIndex({ROOT: 1})
+        data = loader.construct_document(node)
+        lines: dict[JsonPath, int] = {ROOT: node.start_mark.line + 1}
+        _index_node(loader, node, ROOT, lines)
+        return data, LineIndex(lines)
+    finally:
+        loader.dispose()
+
+
+def _syntax_problem(source: str, error: yaml.YAMLError) -> Problem:
+    mark = getattr(error, "problem_mark", None)
+    detail = getattr(error, "problem", None) or str(error)
+    return Problem(
+        file=source,
+        pointer=format_pointer(ROOT),
+        message=f"not valid YAML or JSON: {detail}",
+        line=mark.line + 1 if mark is not None else None,
+        hint="fix the syntax at that line",
+    )
+
+
+def parse_text(text: str, source: str) -> LoadedDocument | Problem:
+    """YAML or JSON by content; JSON text is read by `json` so its numbers keep JSON's meaning."""
+    if text.lstrip().startswith(("{", "[")):
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as error:
+            json_problem = Problem(
+                file=source,
+                pointer=format_pointer(ROOT),
+                message=f"not valid JSON: {error.msg}",
+                line=error.lineno,
+                hint="fix the syntax at that line",
+            )
+            loaded = _parse_yaml(text, source)  # YAML flow style also starts with "{"
+            return loaded if isinstance(loaded, LoadedDocument) else json_problem
+        try:
+            _, lines = _compose_with_lines(text)
+        except (yaml.YAMLError, ValueError):
+            return LoadedDocument(data, None)  # valid JSON that YAML cannot read: no line numbers
+        return LoadedDocument(data, lines)
+    return _parse_yaml(text, source)
+
+
+def _parse_yaml(text: str, source: str) -> LoadedDocument | Problem:
+    try:
+        data, lines = _compose_with_lines(text)
+    except yaml.YAMLError as error:
+        return _syntax_problem(source, error)
+    except (ValueError, RecursionError) as error:
+        return Problem(source, format_pointer(ROOT), f"not valid YAML: {error}", hint="fix the value")
+    return LoadedDocument(data, lines)
+
+
+def read_document(path: Path, source: str, error_type: type[ConfigError]) -> LoadedDocument:
+    """Read and parse `path`, raising `error_type` with one Problem when that is impossible."""
+    try:
+        text = path.read_text(encoding="utf-8-sig")
+    except UnicodeDecodeError as error:
+        raise error_type(
+            [Problem(source, format_pointer(ROOT), f"not UTF-8 text: {error.reason}", hint="save it as UTF-8")]
+        ) from None
+    except OSError as error:
+        raise error_type(
+            [
+                Problem(
+                    source,
+                    format_pointer(ROOT),
+                    f"cannot read the file: {error.strerror or error}",
+                    hint="check the path and its permissions",
+                )
+            ]
+        ) from None
+    loaded = parse_text(text, source)
+    if isinstance(loaded, Problem):
+        raise error_type([loaded])
+    return loaded
+
+
+def did_you_mean(word: str, choices: Collection[str]) -> str | None:
+    # Compared without case: "aws_proxi" should still suggest "AWS_PROXY".
+    lowered = {choice.lower(): choice for choice in choices}
+    close = difflib.get_close_matches(word.lower(), list(lowered), n=1, cutoff=0.6)
+    return lowered[close[0]] if close else None
+
+
+def choice_hint(word: str, choices: Collection[str], noun: str = "valid values") -> str:
+    listing = ", ".join(choices)
+    close = did_you_mean(word, choices)
+    if close is not None:
+        return f"did you mean '{close}'? {noun}: {listing}"
+    return f"{noun}: {listing}"
+
+
+def describe_type(value: Any) -> str:
+    if value is None:
+        return "null"
+    if isinstance(value, bool):
+        return "a boolean"
+    if isinstance(value, int | float):
+        return "a number"
+    if isinstance(value, str):
+        return "a string"
+    if isinstance(value, Mapping):
+        return "a mapping"
+    if isinstance(value, list):
+        return "a list"
+    return type(value).__name__
+
+
+@dataclass
+class ProblemLog:
+    """Collects every Problem of one file, once each, in the order found."""
+
+    source: str
+    lines: LineIndex | None
+    problems: list[Problem] = field(default_factory=list)
+
+    def add(self, path: JsonPath, message: str, hint: str | None = None) -> None:
+        line = self.lines.line_of(path) if self.lines is not None else None
+        problem = Problem(self.source, format_pointer(path), message, line=line, hint=hint)
+        if problem not in self.problems:
+            self.problems.append(problem)
+
+    def check_keys(self, mapping: Mapping[Any, Any], path: JsonPath, allowed: Collection[str]) -> None:
+        for key in mapping:
+            if key not in allowed:
+                self.add((*path, str(key)), f"unknown key '{key}'", choice_hint(str(key), allowed, "valid keys"))
+
+    def raise_if_any(self, error_type: type[ConfigError]) -> None:
+        if self.problems:
+            # In file order, so that the list reads top to bottom; the sort is stable.
+            raise error_type(sorted(self.problems, key=lambda problem: (problem.line is None, problem.line or 0)))

@@ -1,0 +1,358 @@
+"""The emulator as an ASGI app: API Gateway's checks in API Gateway's order, then the integration.
+
+Order (apigw-reference.md, "Order of checks"): route match; then stage, method and account
+throttling; then (authorization, a later issue); then the API key with its usage-plan throttle and
+quota; then "Starting execution", request validation (parameters before body), the integration.
+Where stage and account throttling sit is not documented: here they come first, as requests they
+reject leave no execution log lines on AWS (only access-log entries; KC "api-gateway-429-limit"),
+which places them before the usage-plan check that writes such lines. `CHECKS` is that order, in
+one place.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any, Protocol
+from urllib.parse import parse_qsl
+
+from gatecrash.emulator import accesslog, ids, responses, validation
+from gatecrash.emulator.exchange import Exchange
+from gatecrash.emulator.execlog import ExecutionLog, java_map, mask, masked_headers
+from gatecrash.emulator.integrations import IntegrationRunner, MethodResponse
+from gatecrash.emulator.lambdas import LambdaRuntime
+from gatecrash.emulator.model import Api, LoggingLevel, StageConfig
+from gatecrash.emulator.responses import GatewayError
+from gatecrash.emulator.routing import Router
+from gatecrash.emulator.throttle import StageThrottle, take_all
+from gatecrash.emulator.usage import KeyOutcome, UsagePlans
+
+Scope = dict[str, Any]
+Receive = Callable[[], Awaitable[dict[str, Any]]]
+Send = Callable[[dict[str, Any]], Awaitable[None]]
+
+# API Gateway's payload limit; over it the front door answers in plain text, before any request
+# id exists, and ignores REQUEST_TOO_LARGE customisation (lgtm-generator#10, confirmed 2026-11-25).
+MAX_PAYLOAD = 10 * 1024 * 1024
+_TOO_LARGE_BODY = f"HTTP content length exceeded {MAX_PAYLOAD} bytes.".encode()
+
+
+class LogSink(Protocol):
+    def emit(self, group: str, stream: str, timestamp_ms: int, message: str) -> None: ...
+
+
+class Emulator:
+    """An ASGI application emulating one deployed stage of one REST API."""
+
+    def __init__(self, api: Api, stage: StageConfig, sink: LogSink) -> None:
+        self.api = api
+        self.stage = stage
+        self._sink = sink
+        self._router = Router(api.methods)
+        self._stage_throttle = StageThrottle(stage)
+        self._usage = UsagePlans(stage)
+        self._integrations = IntegrationRunner(stage, LambdaRuntime(stage.functions, stage.handler_paths))
+        self._stage_prefix = f"/{stage.stage_name}"
+        self._api_stage = f"{stage.rest_api_id}/{stage.stage_name}"
+        self._execution_group = stage.execution_log_group
+        self._access_group = stage.access_log_group()
+        self._access_format = (stage.access_log.format if stage.access_log else None) or accesslog.DEFAULT_FORMAT
+        self._execution_stream = ids.log_stream_name()
+        self._access_stream = ids.log_stream_name()
+        self.checks: tuple[Callable[[Exchange], GatewayError | None], ...] = (
+            self._stage_throttling,
+            self._api_key,
+            self._start_execution,
+            self._validate,
+        )
+
+    async def aclose(self) -> None:
+        await self._integrations.aclose()
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "lifespan":
+            await self._lifespan(receive, send)
+        elif scope["type"] == "http":
+            await self._http(scope, receive, send)
+
+    async def _lifespan(self, receive: Receive, send: Send) -> None:
+        while True:
+            message = await receive()
+            if message["type"] == "lifespan.startup":
+                await send({"type": "lifespan.startup.complete"})
+            elif message["type"] == "lifespan.shutdown":
+                await self.aclose()
+                await send({"type": "lifespan.shutdown.complete"})
+                return
+
+    # -- the wire ------------------------------------------------------------------------------
+
+    async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
+        body = await _read_body(scope, receive)
+        if body is None:
+            await _send(send, 413, [("Content-Type", "text; charset=utf-8")], _TOO_LARGE_BODY)
+            return
+        exchange = _exchange_from(scope, body)
+        status, headers, payload = await self.handle(exchange)
+        await _send(send, status, headers, payload)
+        self._finish(exchange, len(payload))
+
+    async def handle(self, exchange: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
+        """Run one request through the gateway; returns status, headers and body."""
+        error = self._route(exchange)
+        for check in self.checks if error is None else ():
+            error = check(exchange)
+            if error is not None:
+                break
+        trace = False
+        if error is None:
+            assert exchange.method is not None and exchange.method.integration is not None
+            result = await self._integrations.run(exchange, exchange.method.integration)
+            if isinstance(result, MethodResponse):
+                return self._method_response(exchange, result)
+            error = result
+        else:
+            # A validation error carries the trace header (capture in apigw-reference.md's fact-check).
+            trace = error.response_type.startswith("BAD_REQUEST")
+        return self._gateway_response(exchange, error, trace)
+
+    # -- the checks, in order ------------------------------------------------------------------
+
+    def _route(self, exchange: Exchange) -> GatewayError | None:
+        path = exchange.full_path
+        if path != self._stage_prefix and not path.startswith(self._stage_prefix + "/"):
+            return GatewayError("MISSING_AUTHENTICATION_TOKEN")
+        exchange.path = path[len(self._stage_prefix) :] or "/"
+        match = self._router.match(exchange.path, exchange.http_method)
+        if match is None:
+            return GatewayError("MISSING_AUTHENTICATION_TOKEN")
+        exchange.method = match.method
+        exchange.path_parameters = dict(match.path_parameters)
+        setting = self.stage.method_setting(match.method.resource_path, match.method.http_method)
+        exchange.log = ExecutionLog(exchange.request_id, setting.data_trace_enabled)
+        if match.method.integration is None:
+            # AWS refuses to deploy a method without an integration; an imported definition can lack one.
+            return GatewayError("API_CONFIGURATION_ERROR")
+        return None
+
+    def _stage_throttling(self, exchange: Exchange) -> GatewayError | None:
+        assert exchange.method is not None
+        buckets = self._stage_throttle.buckets(exchange.method.resource_path, exchange.method.http_method)
+        verdict = take_all(buckets)
+        return GatewayError("THROTTLED") if verdict.refused_by is not None else None
+
+    def _api_key(self, exchange: Exchange) -> GatewayError | None:
+        method = exchange.method
+        assert method is not None
+        exchange.write(f"Extended Request Id: {exchange.extended_request_id}")
+        value = exchange.header("x-api-key") if self.api.api_key_source == "HEADER" else None
+        exchange.api_key_value = value or None
+        shown = mask(value) if value else ""
+        identity = f"'{method.http_method} {method.resource_path}'"
+        exchange.write(
+            f"Verifying Usage Plan for request: {exchange.request_id}. API Key: {shown} API Stage: {self._api_stage}"
+        )
+        if not method.api_key_required:
+            exchange.write(
+                f"API Key {shown} authorized because method {identity} does not require API Key. "
+                "Request will not contribute to throttle or quota limits"
+            )
+            exchange.write(f"Usage Plan check succeeded for API Key {shown} and API Stage {self._api_stage}")
+            return None
+        verdict = self._usage.check(value, method.resource_path, method.http_method)
+        exchange.api_key = verdict.key if verdict.key is not None and verdict.key.enabled else None
+        if verdict.outcome is KeyOutcome.INVALID:
+            # Recorded for a key in no usage plan of the stage; AWS looks the key up by its plan, so
+            # a missing, unknown or disabled key meets the same lookup (wording for those unverified).
+            exchange.write(
+                f"API Key {shown} not authorized because method {identity} requires API Key and API "
+                f"Key is not associated with a Usage Plan for API Stage {self._api_stage}: "
+                "No Usage Plan found for key and API Stage"
+            )
+            return GatewayError("INVALID_API_KEY")
+        plan = verdict.plan
+        assert plan is not None
+        if verdict.outcome is KeyOutcome.THROTTLED:
+            assert verdict.limit is not None
+            exchange.write(
+                f"API Key {shown} exceeded throttle limit for API Stage {self._api_stage}: Key throttle limit "
+                f"exceeded for Usage Plan ID {plan.id}, RestApi {self.stage.rest_api_id}, Stage "
+                f"{self.stage.stage_name}, Resource {ids.resource_id(method.resource_path)}, HttpMethod "
+                f"{method.http_method}. Limit: {verdict.limit.rate_limit:.2f} Burst: {verdict.limit.burst_limit}"
+            )
+            return GatewayError("THROTTLED")
+        if verdict.outcome is KeyOutcome.QUOTA_EXCEEDED:
+            assert plan.quota is not None
+            exchange.write(
+                f"API Key {shown} exceeded quota limit for API Stage {self._api_stage}: Key quota "
+                f"exhausted for Usage Plan ID {plan.id}. Limit: {plan.quota.limit} "
+                f"Period: {plan.quota.period}"
+            )
+            return GatewayError("QUOTA_EXCEEDED")
+        exchange.write(f"Usage Plan check succeeded for API Key {shown} and API Stage {self._api_stage}")
+        return None
+
+    def _start_execution(self, exchange: Exchange) -> None:
+        exchange.write(f"Starting execution for request: {exchange.request_id}")
+        exchange.write(f"HTTP Method: {exchange.http_method}, Resource Path: {exchange.path}")
+        exchange.write_data(f"Method request path: {java_map(exchange.path_parameters.items())}")
+        exchange.write_data(f"Method request query string: {java_map(dict(exchange.query).items())}")
+        exchange.write_data(f"Method request headers: {masked_headers(exchange.headers)}")
+        exchange.write_data(
+            "Method request body before transformations: " + exchange.body.decode("utf-8", errors="replace")
+        )
+        return None
+
+    def _validate(self, exchange: Exchange) -> GatewayError | None:
+        method = exchange.method
+        assert method is not None
+        validator = method.validator
+        if validator is None:
+            return None
+        if validator.validate_request_parameters:
+            parts = validation.RequestParts(
+                headers={name.lower(): value for name, value in exchange.headers},
+                path=exchange.path_parameters,
+                query=dict(exchange.query),
+            )
+            missing = validation.missing_parameters(method, parts)
+            if missing:
+                # No execution line is written: AWS's wording for it is not recorded anywhere we
+                # found; the access log's BAD_REQUEST_PARAMETERS is the evidence.
+                message = validation.parameters_message(missing)
+                return GatewayError("BAD_REQUEST_PARAMETERS", message=message)
+        if validator.validate_request_body:
+            model = validation.select_model(method, exchange.header("content-type"))
+            if model is not None:
+                verdict = validation.validate_body(model[0], model[1], exchange.body)
+                if not verdict.valid:
+                    exchange.write(
+                        f"Request body does not match model schema for content type "
+                        f"{verdict.media_type}: {verdict.validation_error}"
+                    )
+                    return GatewayError("BAD_REQUEST_BODY", validation_error=verdict.validation_error)
+                exchange.write(f"Request validation succeeded for content type {verdict.media_type}")
+        return None
+
+    # -- answers ---------------------------------------------------------------------------------
+
+    def _ids(self, exchange: Exchange, trace: bool) -> list[tuple[str, str]]:
+        headers = [
+            ("x-amzn-RequestId", exchange.request_id),
+            ("x-amz-apigw-id", exchange.extended_request_id),
+        ]
+        if trace:
+            headers.append(("X-Amzn-Trace-Id", exchange.trace_id))
+        return headers
+
+    def _method_response(self, exchange: Exchange, result: MethodResponse) -> tuple[int, list[tuple[str, str]], bytes]:
+        headers = list(result.headers)
+        exchange.write_data(
+            "Method response body after transformations: " + result.body.decode("utf-8", errors="replace")
+        )
+        exchange.write_data(f"Method response headers: {java_map(headers)}")
+        exchange.write("Successfully completed execution")
+        exchange.write(f"Method completed with status: {result.status}")
+        exchange.status = result.status
+        method = exchange.method
+        # MOCK answers carry no trace header (LocalStack recording against AWS).
+        trace = method is not None and method.integration is not None and method.integration.type.value != "MOCK"
+        return result.status, headers + self._ids(exchange, trace), result.body
+
+    def _gateway_response(
+        self, exchange: Exchange, error: GatewayError, trace: bool
+    ) -> tuple[int, list[tuple[str, str]], bytes]:
+        exchange.error = error
+        context = exchange.context_values(self.stage.rest_api_id, self.stage.stage_name, self.stage.account_id)
+        rendered = responses.render(
+            error,
+            self.api.gateway_responses,
+            context.get,
+            self.stage.variables,
+            lambda expression: _request_value(exchange, expression),
+        )
+        exchange.status = rendered.status
+        if (
+            exchange.log is not None
+            and exchange.log.lines
+            and error.response_type not in ("INVALID_API_KEY", "THROTTLED", "QUOTA_EXCEEDED")
+        ):
+            exchange.write(f"Method completed with status: {rendered.status}")
+        return rendered.status, list(rendered.headers) + self._ids(exchange, trace), rendered.body
+
+    # -- logs ------------------------------------------------------------------------------------
+
+    def _finish(self, exchange: Exchange, response_length: int) -> None:
+        exchange.response_length = response_length
+        exchange.response_latency = int((time.time() - exchange.received) * 1000)
+        log = exchange.log
+        if log is not None and log.lines and exchange.method is not None:
+            level = self.stage.method_setting(exchange.method.resource_path, exchange.method.http_method).logging_level
+            if level is LoggingLevel.INFO or (level is LoggingLevel.ERROR and exchange.status >= 400):
+                for timestamp, line in log.lines:
+                    self._sink.emit(self._execution_group, self._execution_stream, timestamp, line)
+        values = exchange.context_values(self.stage.rest_api_id, self.stage.stage_name, self.stage.account_id)
+        self._sink.emit(
+            self._access_group,
+            self._access_stream,
+            int(exchange.received * 1000),
+            accesslog.render(self._access_format, values),
+        )
+
+
+def _request_value(exchange: Exchange, expression: str) -> str | None:
+    if expression.startswith("method.request.header."):
+        return exchange.header(expression.removeprefix("method.request.header."))
+    if expression.startswith("method.request.querystring."):
+        return exchange.query_value(expression.removeprefix("method.request.querystring."))
+    if expression.startswith("method.request.path."):
+        return exchange.path_parameters.get(expression.removeprefix("method.request.path."))
+    return None
+
+
+async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
+    """The whole body, or None once it passes API Gateway's 10 MB limit."""
+    for name, value in scope["headers"]:
+        if name == b"content-length":
+            try:
+                if int(value) > MAX_PAYLOAD:
+                    return None
+            except ValueError:
+                pass
+    chunks: list[bytes] = []
+    size = 0
+    while True:
+        message = await receive()
+        if message["type"] != "http.request":
+            break
+        chunk = message.get("body", b"")
+        size += len(chunk)
+        if size > MAX_PAYLOAD:
+            return None
+        chunks.append(chunk)
+        if not message.get("more_body", False):
+            break
+    return b"".join(chunks)
+
+
+def _exchange_from(scope: Scope, body: bytes) -> Exchange:
+    raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
+    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+    query_text = scope.get("query_string", b"").decode("latin-1")
+    client = scope.get("client") or ("127.0.0.1", 0)
+    return Exchange(
+        http_method=scope["method"],
+        full_path=raw_path.decode("latin-1").split("?", 1)[0],
+        headers=headers,
+        query=parse_qsl(query_text, keep_blank_values=True),
+        body=body,
+        source_ip=client[0],
+        protocol="HTTP/1.1",  # "HTTP/1.1 even for HTTP/2 clients" (AWS docs, $context.protocol)
+    )
+
+
+async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+    raw = [(name.encode("latin-1"), value.encode("latin-1", errors="replace")) for name, value in headers]
+    raw.append((b"content-length", str(len(body)).encode()))
+    await send({"type": "http.response.start", "status": status, "headers": raw})
+    await send({"type": "http.response.body", "body": body})

@@ -1,0 +1,730 @@
+"""Ship the emulator's execution and access log events to CloudWatch Logs, as API Gateway does.
+
+The emulator writes its logs through boto3 so that the reading side of gatecrash reads them back
+exactly as it would on AWS: from real AWS, or from a local moto server started by
+`LocalLogsServer`.
+
+Three processes take part, so that the emulator keeps its core for serving requests:
+
+    emulator process                         shipper child                  moto child
+    ----------------                         -------------                  ----------
+    event loop: emit() -> deque.append       reader thread: unpickle ->     ThreadedMotoServer
+    flusher thread, every 100 ms:              queue                          (all services)
+      drain deque, pickle the batch,   --->  main thread: group by stream,
+      write it to the child's stdin            sort, split to AWS limits,
+    progress thread: unpickle acks     <---    put_log_events with retries,  ---> HTTP
+      "every batch up to N is stored"          then ack the batch
+
+Per event the emulator process only builds a tuple, appends it, pops it and pickles it as part of
+a batch (about 1 µs in all); boto3 request building, JSON, HTTP and retries, which cost tens of
+µs per event, run in the shipper child. Both children watch their stdin: the parent holds the
+only write end, so when the parent closes it or dies they see end-of-file and exit (no orphans).
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import queue
+import select
+import subprocess
+import sys
+import threading
+import time
+from collections import deque
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from operator import itemgetter
+from pathlib import Path
+from typing import IO, TYPE_CHECKING, Protocol, Self
+
+from gatecrash.errors import LogsError
+
+if TYPE_CHECKING:
+    from types import TracebackType
+
+    from mypy_boto3_logs.client import CloudWatchLogsClient
+    from mypy_boto3_logs.type_defs import InputLogEventTypeDef, PutLogEventsResponseTypeDef
+
+# PutLogEvents quotas (AWS docs: "PutLogEvents" and "CloudWatch Logs quotas").
+MAX_EVENTS_PER_CALL = 10_000
+MAX_BYTES_PER_CALL = 1_048_576
+EVENT_OVERHEAD_BYTES = 26  # AWS counts each event as its UTF-8 message bytes plus 26
+MAX_EVENT_BYTES = 262_144
+MAX_MESSAGE_BYTES = MAX_EVENT_BYTES - EVENT_OVERHEAD_BYTES
+MAX_CALL_SPAN_MS = 24 * 60 * 60 * 1000  # the events of one call may not span 24 hours or more
+
+# How often the flusher hands a batch to the shipper: the delay before an event is stored.
+DEFAULT_FLUSH_INTERVAL_S = 0.1
+# Events per pickled hand-over: about 2 ms of the emulator's GIL at ~170 bytes per message.
+_HANDOVER_SLICE = 5_000
+# Events the shipper gathers from queued batches before calling AWS: bigger calls when behind.
+_COALESCE_LIMIT = 50_000
+# botocore retries throttling and transient errors itself; a batch that still fails is retried
+# by the shipper with this backoff, for as long as the parent is alive: events are never dropped.
+_BOTOCORE_MAX_ATTEMPTS = 3
+_RETRY_FIRST_DELAY_S = 0.1
+_RETRY_MAX_DELAY_S = 2.0
+# After its parent has gone, a child finishes what it holds (one attempt per call) in this time.
+_ORPHAN_GRACE_S = 30.0
+_CHILD_EXIT_WAIT_S = 5.0
+_FAILED_EXIT_WAIT_S = 0.5
+
+_Event = tuple[str, str, int, str]  # group, stream, timestamp in ms, message
+_Batch = tuple[int, list[_Event]]  # sequence number, events
+
+
+@dataclass(frozen=True, slots=True)
+class AwsCredentials:
+    """Static AWS credentials; the secret stays out of reprs and tracebacks."""
+
+    access_key_id: str
+    secret_access_key: str = field(repr=False)
+    session_token: str | None = field(default=None, repr=False)
+
+
+# moto accepts any credentials; fixed dummy ones mean nothing reads ~/.aws or the environment.
+LOCAL_CREDENTIALS = AwsCredentials("testing", "testing")
+
+
+class LogSink(Protocol):
+    """Where the emulator writes log events; CloudWatch Logs groups and streams are created on use."""
+
+    def emit(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
+        """Queue one event. Called on the emulator's hot path: never blocks, never raises."""
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Return once every event emitted before the call is stored; raise LogsError on timeout."""
+
+    def close(self) -> None:
+        """Flush, then release every thread and process the sink holds."""
+
+
+# --------------------------------------------------------------------------------------------
+# Splitting events into PutLogEvents calls (pure; runs in the shipper child)
+# --------------------------------------------------------------------------------------------
+
+
+def fit_message(message: str) -> tuple[str, int]:
+    """Return a message AWS will accept and its size as AWS counts it (UTF-8 bytes + 26).
+
+    Longer messages are cut at a character boundary to the 256 KB event limit rather than
+    dropped; an empty message, which AWS refuses, becomes a single space; lone surrogates,
+    which UTF-8 cannot carry, become "?".
+    """
+    if not message:
+        message = " "
+    if message.isascii():  # O(1) in CPython, and byte length == character length
+        if len(message) > MAX_MESSAGE_BYTES:
+            message = message[:MAX_MESSAGE_BYTES]
+        return message, len(message) + EVENT_OVERHEAD_BYTES
+    try:
+        data = message.encode("utf-8")
+    except UnicodeEncodeError:
+        data = message.encode("utf-8", "replace")
+        message = data.decode("utf-8")
+    if len(data) > MAX_MESSAGE_BYTES:
+        message = data[:MAX_MESSAGE_BYTES].decode("utf-8", "ignore")
+        data = message.encode("utf-8")
+    return message, len(data) + EVENT_OVERHEAD_BYTES
+
+
+def split_for_put_log_events(events: Iterable[tuple[int, str]]) -> list[list[InputLogEventTypeDef]]:
+    """Sort one stream's (timestamp_ms, message) events and cut them into valid PutLogEvents calls.
+
+    Each call holds at most 10,000 events and 1,048,576 bytes, in chronological order (stable,
+    so equal timestamps keep their emit order), spanning less than 24 hours.
+    """
+    calls: list[list[InputLogEventTypeDef]] = []
+    current: list[InputLogEventTypeDef] = []
+    size = 0
+    first_ms = 0
+    for timestamp_ms, raw in sorted(events, key=itemgetter(0)):
+        message, event_size = fit_message(raw)
+        if current and (
+            len(current) == MAX_EVENTS_PER_CALL
+            or size + event_size > MAX_BYTES_PER_CALL
+            or timestamp_ms - first_ms >= MAX_CALL_SPAN_MS
+        ):
+            calls.append(current)
+            current = []
+        if not current:
+            size = 0
+            first_ms = timestamp_ms
+        current.append({"timestamp": timestamp_ms, "message": message})
+        size += event_size
+    if current:
+        calls.append(current)
+    return calls
+
+
+def _by_stream(events: Iterable[_Event]) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    streams: dict[tuple[str, str], list[tuple[int, str]]] = {}
+    for group, stream, timestamp_ms, message in events:
+        # The child must survive a caller that ignored the types: it holds everyone's events.
+        streams.setdefault((str(group), str(stream)), []).append((int(timestamp_ms), str(message)))
+    return streams
+
+
+def _rejected_count(response: PutLogEventsResponseTypeDef, sent: int) -> int:
+    """Events CloudWatch accepted the call for but refused to store (too old, too new, expired)."""
+    info = response.get("rejectedLogEventsInfo")
+    if not info:
+        return 0
+    old_end = max(info.get("tooOldLogEventEndIndex", -1), info.get("expiredLogEventEndIndex", -1))
+    new_start = info.get("tooNewLogEventStartIndex", sent)
+    return (old_end + 1) + (sent - new_start)
+
+
+# --------------------------------------------------------------------------------------------
+# Messages between the emulator process and the shipper child (pickled over pipes)
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _ShipperConfig:
+    endpoint_url: str | None
+    region: str
+    credentials: AwsCredentials | None  # None: the standard AWS credential chain
+
+
+@dataclass(frozen=True, slots=True)
+class _Progress:
+    """Every batch numbered up to `seq` is stored; totals are cumulative."""
+
+    seq: int
+    stored: int
+    rejected: int
+
+
+@dataclass(frozen=True, slots=True)
+class _Trouble:
+    """The latest failed call (None once calls succeed again), for LogsError messages."""
+
+    error: str | None
+
+
+# --------------------------------------------------------------------------------------------
+# Child processes
+# --------------------------------------------------------------------------------------------
+
+
+def _child_env(isolate: bool) -> dict[str, str]:
+    """The environment of a child; `isolate` keeps dummy-credential children off ~/.aws."""
+    env = dict(os.environ)
+    # The children import gatecrash; make that work even when it is not installed.
+    src = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [src, env.get("PYTHONPATH")]))
+    if isolate:
+        for name in ("AWS_PROFILE", "AWS_DEFAULT_PROFILE"):
+            env.pop(name, None)  # a profile missing from /dev/null would be an error
+        env["AWS_CONFIG_FILE"] = os.devnull
+        env["AWS_SHARED_CREDENTIALS_FILE"] = os.devnull
+        env["AWS_EC2_METADATA_DISABLED"] = "true"
+        # A proxy configured for the internet must not capture loopback traffic.
+        for name in ("NO_PROXY", "no_proxy"):
+            env[name] = ",".join(filter(None, [env.get(name), "127.0.0.1", "localhost"]))
+    return env
+
+
+def _spawn(entry: str, isolate: bool) -> subprocess.Popen[bytes]:
+    """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()'`.
+
+    A fresh interpreter rather than fork: the emulator runs threads, and forking them is unsafe.
+    Its own process group keeps a terminal's Ctrl-C from killing it before the parent flushes.
+    """
+    code = f"from gatecrash.emulator.cloudwatch import {entry}; {entry}()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        env=_child_env(isolate),
+        process_group=0,
+    )
+
+
+def _stop_child(proc: subprocess.Popen[bytes], wait_s: float = _CHILD_EXIT_WAIT_S) -> None:
+    """Close the child's stdin (its signal to exit), wait for it, kill it if it lingers."""
+    if proc.stdin is not None:
+        _close_quietly(proc.stdin)
+    try:
+        proc.wait(timeout=wait_s)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
+    if proc.stdout is not None:
+        proc.stdout.close()
+
+
+def _close_quietly(stream: IO[bytes]) -> None:
+    try:
+        stream.close()
+    except OSError:  # a write buffer that cannot drain into a dead child
+        pass
+
+
+def _claim_stdout() -> IO[bytes]:
+    """Take stdout for the protocol and point fd 1 at stderr, so a stray print cannot corrupt it."""
+    private = os.fdopen(os.dup(sys.stdout.fileno()), "wb")
+    os.dup2(sys.stderr.fileno(), sys.stdout.fileno())
+    return private
+
+
+def _make_client(config: _ShipperConfig) -> CloudWatchLogsClient:
+    import boto3
+    from botocore.config import Config
+
+    creds = config.credentials
+    session = boto3.session.Session(
+        aws_access_key_id=creds.access_key_id if creds else None,
+        aws_secret_access_key=creds.secret_access_key if creds else None,
+        aws_session_token=creds.session_token if creds else None,
+        region_name=config.region,
+    )
+    botocore_config = Config(
+        retries={"mode": "standard", "max_attempts": _BOTOCORE_MAX_ATTEMPTS},
+        connect_timeout=2,
+        read_timeout=20,
+        tcp_keepalive=True,
+        # The shipper enforces every PutLogEvents constraint itself; botocore's validator would
+        # walk each of ~40k events/s again (about a third of the child's time).
+        parameter_validation=False,
+    )
+    return session.client("logs", endpoint_url=config.endpoint_url, config=botocore_config)
+
+
+class _GiveUp(Exception):
+    """The parent is gone and a call failed: nobody is left to retry for."""
+
+
+class _Shipper:
+    """The shipper child's main loop: batches in, PutLogEvents calls out, progress back."""
+
+    def __init__(self, config: _ShipperConfig, out: IO[bytes], stopping: threading.Event) -> None:
+        self._client = _make_client(config)
+        self._out = out
+        self._stopping = stopping
+        self._groups: set[str] = set()
+        self._streams: set[tuple[str, str]] = set()
+        self._stored = 0
+        self._rejected = 0
+        self._failing = False
+
+    def run(self, inbox: queue.Queue[_Batch | None]) -> None:
+        while (first := inbox.get()) is not None:
+            seq, events, ended = _coalesce(first, inbox)
+            try:
+                self._ship(events)
+            except _GiveUp:
+                return
+            self._send(_Progress(seq, self._stored, self._rejected))
+            if ended:
+                return
+
+    def _ship(self, events: list[_Event]) -> None:
+        for (group, stream), stream_events in _by_stream(events).items():
+            for call in split_for_put_log_events(stream_events):
+                self._put_until_stored(group, stream, call)
+
+    def _put_until_stored(self, group: str, stream: str, call: list[InputLogEventTypeDef]) -> None:
+        delay = _RETRY_FIRST_DELAY_S
+        while (error := self._try_put(group, stream, call)) is not None:
+            self._failing = True
+            self._send(_Trouble(error))
+            if self._stopping.wait(delay):
+                raise _GiveUp
+            delay = min(delay * 2, _RETRY_MAX_DELAY_S)
+        if self._failing:
+            self._failing = False
+            self._send(_Trouble(None))
+
+    def _try_put(self, group: str, stream: str, call: list[InputLogEventTypeDef]) -> str | None:
+        """One PutLogEvents call (botocore retries included); the error text if it failed."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._ensure_stream(group, stream)
+            response = self._client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=call)
+        except self._client.exceptions.ResourceNotFoundException as exc:
+            # Deleted behind our back (e.g. a moto reset): create it again on the retry.
+            self._groups.discard(group)
+            self._streams.discard((group, stream))
+            return f"{type(exc).__name__}: {exc}"
+        except (BotoCoreError, ClientError) as exc:
+            return f"{type(exc).__name__}: {exc}"
+        self._stored += len(call)
+        self._rejected += _rejected_count(response, len(call))
+        return None
+
+    def _ensure_stream(self, group: str, stream: str) -> None:
+        if (group, stream) in self._streams:
+            return
+        exists = self._client.exceptions.ResourceAlreadyExistsException
+        if group not in self._groups:
+            try:
+                self._client.create_log_group(logGroupName=group)
+            except exists:
+                pass
+            self._groups.add(group)
+        try:
+            self._client.create_log_stream(logGroupName=group, logStreamName=stream)
+        except exists:
+            pass
+        self._streams.add((group, stream))
+
+    def _send(self, message: _Progress | _Trouble) -> None:
+        pickle.dump(message, self._out, protocol=pickle.HIGHEST_PROTOCOL)
+        self._out.flush()
+
+
+def _coalesce(first: _Batch, inbox: queue.Queue[_Batch | None]) -> tuple[int, list[_Event], bool]:
+    """Join the batches already waiting (the shipper is behind) into one: fewer, fuller calls.
+
+    Returns the last sequence number taken, the events, and whether the inbox has ended.
+    """
+    seq, events = first
+    while len(events) < _COALESCE_LIMIT:
+        try:
+            item = inbox.get_nowait()
+        except queue.Empty:
+            return seq, events, False
+        if item is None:
+            return seq, events, True
+        seq = item[0]
+        events.extend(item[1])
+    return seq, events, False
+
+
+def _read_inbox(
+    source: IO[bytes],
+    inbox: queue.Queue[_Batch | None],
+    stopping: threading.Event,
+    finished: threading.Event,
+) -> None:
+    """Move batches from stdin to the inbox at once, so the parent's writes never wait on AWS."""
+    try:
+        while True:
+            inbox.put(pickle.load(source))
+    except (EOFError, OSError, pickle.UnpicklingError):
+        pass  # the parent closed stdin or died
+    stopping.set()
+    inbox.put(None)
+    if not finished.wait(_ORPHAN_GRACE_S):
+        os._exit(3)  # stuck on an unreachable endpoint with nobody left to report to
+
+
+def _shipper_main() -> None:
+    """Entry point of the shipper child; the parent sends the configuration first, then batches."""
+    out = _claim_stdout()
+    source = sys.stdin.buffer
+    config = pickle.load(source)
+    stopping = threading.Event()
+    finished = threading.Event()
+    inbox: queue.Queue[_Batch | None] = queue.Queue()
+    reader = threading.Thread(target=_read_inbox, args=(source, inbox, stopping, finished), name="inbox", daemon=True)
+    reader.start()
+    try:
+        _Shipper(config, out, stopping).run(inbox)
+    finally:
+        finished.set()
+        out.close()
+
+
+def _moto_main() -> None:
+    """Entry point of the moto child: serve on a free loopback port, print it, exit at stdin EOF."""
+    import logging
+
+    import boto3
+    from moto.server import ThreadedMotoServer
+
+    out = _claim_stdout()
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # else one stderr line per request
+    # Port 0: the kernel picks a free port while binding, so no other process can take it
+    # between choosing and binding.
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
+    server.start()
+    port = server.get_host_and_port()[1]
+    # moto builds each service's app on its first request; pay that here, before "ready".
+    warmup = boto3.client(
+        "logs",
+        endpoint_url=f"http://127.0.0.1:{port}",
+        region_name="us-east-1",
+        aws_access_key_id=LOCAL_CREDENTIALS.access_key_id,
+        aws_secret_access_key=LOCAL_CREDENTIALS.secret_access_key,
+    )
+    warmup.describe_log_groups(limit=1)
+    warmup.close()
+    out.write(f"{port}\n".encode())
+    out.flush()
+    sys.stdin.buffer.read()  # returns at EOF: the parent closed our stdin, or died
+    # moto keeps everything in memory; nothing to save, and shutdown() would wait out a poll.
+    os._exit(0)
+
+
+# --------------------------------------------------------------------------------------------
+# Emulator side
+# --------------------------------------------------------------------------------------------
+
+
+class LocalLogsServer:
+    """moto's server (CloudWatch Logs, CloudWatch and every other service) in a child process.
+
+    A child, not a thread: moto would otherwise compete with the emulator for its GIL.
+    """
+
+    def __init__(self, startup_timeout: float = 30.0) -> None:
+        started = time.perf_counter()
+        self._proc = _spawn("_moto_main", isolate=True)
+        try:
+            port = self._read_port(startup_timeout)
+        except BaseException:
+            self._proc.kill()
+            _stop_child(self._proc)
+            raise
+        self.endpoint_url = f"http://127.0.0.1:{port}"
+        self.startup_seconds = time.perf_counter() - started
+
+    @property
+    def pid(self) -> int:
+        return self._proc.pid
+
+    def _read_port(self, timeout: float) -> int:
+        """The child prints its port once it has answered a CloudWatch Logs call."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        ready, _, _ = select.select([stdout], [], [], timeout)
+        if not ready:
+            raise LogsError(f"the local CloudWatch Logs server (moto) did not start within {timeout:g} s")
+        line = stdout.readline()
+        if not line.strip().isdigit():
+            code = self._proc.wait()
+            raise LogsError(
+                f"the local CloudWatch Logs server (moto) exited with code {code} before answering; "
+                "is moto[server] installed?"
+            )
+        return int(line)
+
+    def close(self) -> None:
+        """Stop the server; idempotent. Its logs are gone with it."""
+        _stop_child(self._proc)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+
+class CloudWatchLogSink:
+    """Ships log events to CloudWatch Logs through boto3, from a child process.
+
+    `endpoint_url` None means real AWS, with the standard credential chain unless `credentials`
+    are given; with an endpoint (the local moto server) the default credentials are dummy ones.
+    """
+
+    def __init__(
+        self,
+        endpoint_url: str | None,
+        region: str,
+        credentials: AwsCredentials | None = None,
+        *,
+        flush_interval: float = DEFAULT_FLUSH_INTERVAL_S,
+    ) -> None:
+        if endpoint_url is not None and credentials is None:
+            credentials = LOCAL_CREDENTIALS
+        self._target = endpoint_url or f"CloudWatch Logs in {region}"
+        self._interval = flush_interval
+        self._queue: deque[_Event] = deque()
+        self._append = self._queue.append  # bound once: emit() is on the hot path
+        # Everything below is guarded by _cond.
+        self._cond = threading.Condition()
+        self._flush_requests = 0
+        self._drained_request = 0  # the latest flush request whose events were handed over
+        self._handed_seq = 0
+        self._handed_events = 0
+        self._stored_seq = 0
+        self._stored_events = 0
+        self._rejected_events = 0
+        self._last_error: str | None = None
+        self._child_gone = False
+        self._closing = False
+        self._closed = False
+
+        self._proc = _spawn("_shipper_main", isolate=credentials is LOCAL_CREDENTIALS)
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._stdin = self._proc.stdin
+        config = _ShipperConfig(endpoint_url, region, credentials)
+        self._flusher = threading.Thread(target=self._flush_loop, args=(config,), name="logs-flusher", daemon=True)
+        self._progress = threading.Thread(target=self._progress_loop, name="logs-progress", daemon=True)
+        self._flusher.start()
+        self._progress.start()
+
+    # -- hot path -------------------------------------------------------------------------
+
+    def emit(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
+        """Queue one event: one tuple and one deque append (thread-safe, O(1), never blocks).
+
+        Events emitted after close() are ignored.
+        """
+        self._append((group, stream, timestamp_ms, message))
+
+    # -- public state ---------------------------------------------------------------------
+
+    @property
+    def shipper_pid(self) -> int:
+        return self._proc.pid
+
+    @property
+    def pending_events(self) -> int:
+        """Events emitted but not yet stored."""
+        with self._cond:
+            return self._pending()
+
+    @property
+    def rejected_events(self) -> int:
+        """Events CloudWatch refused to store although the call succeeded (older than 14 days or
+        the group's retention, or over 2 hours in the future): AWS drops those, as on real AWS."""
+        with self._cond:
+            return self._rejected_events
+
+    # -- flush and close ------------------------------------------------------------------
+
+    def flush(self, timeout: float = 10.0) -> None:
+        """Block until every event emitted before this call is stored, or raise LogsError."""
+        deadline = time.monotonic() + timeout
+        with self._cond:
+            if self._closed:
+                if self._queue:
+                    raise LogsError(f"{len(self._queue)} log event(s) were emitted after close()")
+                return
+            self._flush_requests += 1
+            request = self._flush_requests
+            self._cond.notify_all()
+            self._wait(lambda: self._drained_request >= request, deadline, timeout)
+            target = self._handed_seq
+            self._wait(lambda: self._stored_seq >= target, deadline, timeout)
+
+    def close(self, timeout: float = 10.0) -> None:
+        """Flush (raising LogsError if that fails), then stop the threads and the child."""
+        if self._closed:
+            return
+        flushed = False
+        try:
+            self.flush(timeout)
+            flushed = True
+        finally:
+            self._closed = True
+            # After a failed flush the child may be stuck retrying: the caller has been told
+            # what is lost, so do not wait for it.
+            self._shut_down(_CHILD_EXIT_WAIT_S if flushed else _FAILED_EXIT_WAIT_S)
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    def _wait(self, done: Callable[[], bool], deadline: float, timeout: float) -> None:
+        """Wait on _cond (held) until `done`; raise LogsError on timeout or a dead shipper."""
+        while not done():
+            if self._child_gone:
+                code = self._proc.poll()
+                raise LogsError(
+                    f"the log shipper for {self._target} exited (code {code}); "
+                    f"{self._pending()} log event(s) not stored"
+                )
+            remaining = deadline - time.monotonic()
+            if remaining <= 0:
+                raise LogsError(
+                    f"CloudWatch Logs at {self._target} did not store {self._pending()} pending "
+                    f"log event(s) within {timeout:g} s; last error: {self._last_error or 'none yet'}"
+                )
+            self._cond.wait(remaining)
+
+    def _pending(self) -> int:
+        return len(self._queue) + self._handed_events - self._stored_events
+
+    def _shut_down(self, wait_s: float) -> None:
+        with self._cond:
+            self._closing = True
+            self._cond.notify_all()
+        # The flusher hands over the last events, then closes the child's stdin: its signal to
+        # exit. It can only hang on a write to a child that stopped reading; killing it ends that.
+        self._flusher.join(wait_s)
+        if self._flusher.is_alive():
+            self._proc.kill()
+            self._flusher.join()
+        _stop_child(self._proc, wait_s)
+        self._progress.join()
+
+    # -- background threads ---------------------------------------------------------------
+
+    def _flush_loop(self, config: _ShipperConfig) -> None:
+        """Every interval, or at once when flush() asks, hand the queued events to the child."""
+        try:
+            # Credentials go through the pipe, not argv or the environment, where `ps` shows them.
+            if self._write(config):
+                while self._hand_over():
+                    pass
+        finally:
+            _close_quietly(self._stdin)
+
+    def _hand_over(self) -> bool:
+        """Hand over what is queued; False when the flusher should stop."""
+        with self._cond:
+            self._cond.wait_for(lambda: self._flush_requests > self._drained_request or self._closing, self._interval)
+            # Read before draining: every event emitted before this flush request is drained.
+            request = self._flush_requests
+            closing = self._closing
+        remaining = len(self._queue)
+        while remaining:
+            # Slices bound how long one pickle holds the GIL the event loop is waiting for.
+            count = min(remaining, _HANDOVER_SLICE)
+            remaining -= count
+            popleft = self._queue.popleft
+            events = [popleft() for _ in range(count)]
+            with self._cond:
+                self._handed_seq += 1
+                self._handed_events += count
+                seq = self._handed_seq
+            if not self._write((seq, events)):
+                return False
+        with self._cond:
+            self._drained_request = request
+            self._cond.notify_all()
+        return not closing
+
+    def _write(self, message: _ShipperConfig | _Batch) -> bool:
+        try:
+            self._stdin.write(pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL))
+            self._stdin.flush()
+        except (OSError, ValueError):  # the child died; _progress_loop reports it
+            return False
+        return True
+
+    def _progress_loop(self) -> None:
+        """Apply the child's progress reports; note its death when its stdout ends."""
+        stdout = self._proc.stdout
+        assert stdout is not None
+        try:
+            while True:
+                self._apply(pickle.load(stdout))
+        except (EOFError, OSError, ValueError, pickle.UnpicklingError):
+            pass
+        with self._cond:
+            self._child_gone = True
+            self._cond.notify_all()
+
+    def _apply(self, message: _Progress | _Trouble) -> None:
+        with self._cond:
+            if isinstance(message, _Progress):
+                self._stored_seq = message.seq
+                self._stored_events = message.stored
+                self._rejected_events = message.rejected
+            else:
+                self._last_error = message.error
+            self._cond.notify_all()

@@ -1,0 +1,201 @@
+"""Local Python callables standing in for Lambda functions, invoked as Lambda would invoke them.
+
+The handler gets `(event, context)` with a Lambda-shaped context object; what it returns is
+serialised to JSON as Lambda does, and what it raises becomes Lambda's error payload
+(`errorMessage`, `errorType`, `stackTrace`) with the `X-Amz-Function-Error: Unhandled` header.
+A handler that runs past its configured timeout is reported the way Lambda reports it:
+`<timestamp> <request id> Task timed out after N.NN seconds` (Python runtime's message).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import enum
+import importlib
+import json
+import sys
+import threading
+import time
+import traceback
+import uuid
+from collections.abc import Callable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from gatecrash.emulator.model import LambdaFunction
+
+Handler = Callable[[Any, Any], Any]
+
+_LAMBDA_ARN_MARKER = "function:"
+
+
+class Outcome(enum.Enum):
+    """How an invoke ended, in Lambda's terms."""
+
+    SUCCESS = "success"  # 200, the function's result
+    FUNCTION_ERROR = "function_error"  # 200 with X-Amz-Function-Error: the function raised or timed out
+    THROTTLED = "throttled"  # 429 TooManyRequestsException: reserved concurrency exhausted
+    NOT_PERMITTED = "not_permitted"  # the gateway may not invoke the function
+    NOT_FOUND = "not_found"  # 404 ResourceNotFoundException: no such function
+
+
+@dataclass(frozen=True, slots=True)
+class Invocation:
+    outcome: Outcome
+    request_id: str
+    payload: bytes
+    latency_ms: int
+    error_message: str | None = None
+
+    @property
+    def status(self) -> int:
+        return {Outcome.THROTTLED: 429, Outcome.NOT_FOUND: 404, Outcome.NOT_PERMITTED: 403}.get(self.outcome, 200)
+
+
+def function_name_from_uri(uri: str) -> str | None:
+    """`arn:aws:apigateway:r:lambda:path/2015-03-31/functions/arn:aws:lambda:r:a:function:NAME[:alias]/invocations`."""
+    start = uri.find(_LAMBDA_ARN_MARKER)
+    if start < 0:
+        return None
+    rest = uri[start + len(_LAMBDA_ARN_MARKER) :]
+    rest = rest.split("/", 1)[0]
+    return rest.split(":", 1)[0] or None
+
+
+def function_arn_from_uri(uri: str) -> str:
+    marker = "/functions/"
+    start = uri.find(marker)
+    if start < 0:
+        return uri
+    return uri[start + len(marker) :].removesuffix("/invocations")
+
+
+class LambdaContext:
+    """The `context` argument of a Python Lambda handler."""
+
+    def __init__(self, function: LambdaFunction, arn: str, request_id: str, deadline: float) -> None:
+        self.function_name = function.name
+        self.function_version = "$LATEST"
+        self.invoked_function_arn = arn
+        self.memory_limit_in_mb = "128"
+        self.aws_request_id = request_id
+        self.log_group_name = f"/aws/lambda/{function.name}"
+        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
+        self._deadline = deadline
+
+    def get_remaining_time_in_millis(self) -> int:
+        return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _error_payload(error_message: str, error_type: str, stack: list[str]) -> bytes:
+    return json.dumps({"errorMessage": error_message, "errorType": error_type, "stackTrace": stack}).encode()
+
+
+class LambdaRuntime:
+    """Resolves and runs handlers on worker threads, with Lambda's timeout and concurrency limits."""
+
+    def __init__(self, functions: Mapping[str, LambdaFunction], handler_paths: tuple[str, ...]) -> None:
+        self._functions = functions
+        self._handler_paths = handler_paths
+        self._handlers: dict[str, Handler | Invocation] = {}
+        self._in_flight: dict[str, int] = {}
+        self._lock = threading.Lock()
+        self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lambda")
+
+    def close(self) -> None:
+        # Handlers past their timeout may still run: Python threads cannot be stopped.
+        self._executor.shutdown(wait=False, cancel_futures=True)
+
+    def _resolve(self, function: LambdaFunction, request_id: str) -> Handler | Invocation:
+        cached = self._handlers.get(function.name)
+        if cached is not None:
+            return cached
+        for path in self._handler_paths:
+            if path not in sys.path:
+                sys.path.insert(0, path)
+        module_name, _, attribute = function.handler.partition(":")
+        resolved: Handler | Invocation
+        try:
+            resolved = getattr(importlib.import_module(module_name), attribute)
+        except Exception as exc:  # an import error is the function's failure, as on Lambda
+            error_type = (
+                "Runtime.ImportModuleError" if not isinstance(exc, AttributeError) else ("Runtime.HandlerNotFound")
+            )
+            message = (
+                f"Unable to import module '{module_name}': {exc}"
+                if error_type.endswith("ImportModuleError")
+                else f"Handler '{attribute}' missing on module '{module_name}'"
+            )
+            resolved = Invocation(
+                Outcome.FUNCTION_ERROR, request_id, _error_payload(message, error_type, []), 0, message
+            )
+        self._handlers[function.name] = resolved
+        return resolved
+
+    def _acquire(self, function: LambdaFunction) -> bool:
+        with self._lock:
+            running = self._in_flight.get(function.name, 0)
+            if function.reserved_concurrency is not None and running >= function.reserved_concurrency:
+                return False
+            self._in_flight[function.name] = running + 1
+            return True
+
+    def _release(self, function: LambdaFunction) -> None:
+        with self._lock:
+            self._in_flight[function.name] -= 1
+
+    async def invoke(self, function_name: str, arn: str, event: Mapping[str, Any]) -> Invocation:
+        """Invoke synchronously (RequestResponse); waits at most the function's own timeout."""
+        request_id = str(uuid.uuid4())
+        function = self._functions.get(function_name)
+        if function is None:
+            return Invocation(Outcome.NOT_FOUND, request_id, b"", 0, f"Function not found: {arn}")
+        if not function.gateway_may_invoke:
+            return Invocation(Outcome.NOT_PERMITTED, request_id, b"", 0)
+        handler = self._resolve(function, request_id)
+        if isinstance(handler, Invocation):
+            return handler
+        if not self._acquire(function):
+            return Invocation(Outcome.THROTTLED, request_id, b"", 0, "Rate Exceeded.")
+        started = time.monotonic()
+        deadline = started + function.timeout_seconds
+        context = LambdaContext(function, arn, request_id, deadline)
+        loop = asyncio.get_running_loop()
+        future = loop.run_in_executor(self._executor, _run_handler, handler, dict(event), context)
+        future.add_done_callback(lambda _: self._release(function))
+        try:
+            payload, error = await asyncio.wait_for(asyncio.shield(future), timeout=function.timeout_seconds)
+        except TimeoutError:
+            message = (
+                f"{datetime.now(UTC).isoformat(timespec='milliseconds').replace('+00:00', 'Z')} "
+                f"{request_id} Task timed out after {function.timeout_seconds:.2f} seconds"
+            )
+            return Invocation(
+                Outcome.FUNCTION_ERROR,
+                request_id,
+                json.dumps({"errorMessage": message}).encode(),
+                _ms_since(started),
+                message,
+            )
+        outcome = Outcome.FUNCTION_ERROR if error is not None else Outcome.SUCCESS
+        return Invocation(outcome, request_id, payload, _ms_since(started), error)
+
+
+def _ms_since(started: float) -> int:
+    return int((time.monotonic() - started) * 1000)
+
+
+def _run_handler(handler: Handler, event: dict[str, Any], context: LambdaContext) -> tuple[bytes, str | None]:
+    """Call the handler; return (payload, error message or None) the way Lambda's runtime does."""
+    try:
+        result = handler(event, context)
+    except Exception as exc:
+        stack = [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)]
+        return _error_payload(str(exc), type(exc).__name__, stack), str(exc)
+    try:
+        return json.dumps(result).encode(), None
+    except (TypeError, ValueError) as exc:
+        message = f"Unable to marshal response: {exc}"
+        return _error_payload(message, "Runtime.MarshalError", []), message

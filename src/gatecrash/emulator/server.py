@@ -1,0 +1,165 @@
+"""Serving the emulator over loopback: uvicorn, plus the CloudWatch Logs endpoint it writes to.
+
+`EmulatorServer` owns everything one running emulator needs: the log server (a local moto
+server unless an endpoint is given), the log sink, and uvicorn serving the app on a socket bound
+before start so that port 0 means "any free port".
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from dataclasses import dataclass, replace
+from types import TracebackType
+from typing import Self
+
+import uvicorn
+
+from gatecrash.emulator.app import Emulator
+from gatecrash.emulator.cloudwatch import CloudWatchLogSink, LocalLogsServer
+from gatecrash.emulator.model import Api, StageConfig
+from gatecrash.errors import EnvironmentProblem
+
+_START_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True, slots=True)
+class Endpoints:
+    base_url: str  # the stage's invoke URL: http://127.0.0.1:<port>/<stage>
+    logs_endpoint: str | None  # None: the standard AWS endpoint for the region
+    execution_log_group: str
+    access_log_group: str
+
+
+def bind_loopback(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind((host, port))
+    except OSError as exc:
+        sock.close()
+        raise EnvironmentProblem(f"cannot listen on {host}:{port}: {exc.strerror}; choose another --port") from exc
+    sock.listen(2048)
+    return sock
+
+
+class EmulatorServer:
+    """Start with `start()` (or `with`), stop with `close()`; `endpoints` says where things are."""
+
+    def __init__(
+        self,
+        api: Api,
+        stage: StageConfig,
+        *,
+        port: int = 0,
+        host: str = "127.0.0.1",
+        logs_endpoint: str | None = None,
+        local_logs: bool = True,
+        stage_variables: dict[str, str] | None = None,
+    ) -> None:
+        if stage_variables:
+            stage = replace(stage, variables={**stage.variables, **stage_variables})
+        self.api = api
+        self.stage = stage
+        self._port = port
+        self._host = host
+        self._logs_endpoint = logs_endpoint
+        self._local_logs = local_logs and logs_endpoint is None
+        self._logs_server: LocalLogsServer | None = None
+        self.sink: CloudWatchLogSink | None = None
+        self.app: Emulator | None = None
+        self._server: uvicorn.Server | None = None
+        self._thread: threading.Thread | None = None
+        self._socket: socket.socket | None = None
+        self.endpoints: Endpoints | None = None
+
+    def _start_logs(self) -> tuple[CloudWatchLogSink, str | None]:
+        endpoint = self._logs_endpoint
+        if self._local_logs:
+            self._logs_server = LocalLogsServer()
+            endpoint = self._logs_server.endpoint_url
+        sink = CloudWatchLogSink(endpoint_url=endpoint, region=self.stage.region)
+        return sink, endpoint
+
+    def prepare(self) -> Self:
+        """Start the log server and bind the socket, without serving yet (for `serve_forever`)."""
+        self._socket = bind_loopback(self._port, self._host)
+        try:
+            self.sink, endpoint = self._start_logs()
+        except BaseException:
+            self._socket.close()
+            raise
+        self.app = Emulator(self.api, self.stage, self.sink)
+        port = self._socket.getsockname()[1]
+        self.endpoints = Endpoints(
+            base_url=f"http://{self._host}:{port}/{self.stage.stage_name}",
+            logs_endpoint=endpoint,
+            execution_log_group=self.stage.execution_log_group,
+            access_log_group=self.stage.access_log_group(),
+        )
+        config = uvicorn.Config(
+            self.app,
+            log_level="warning",
+            access_log=False,
+            server_header=False,
+            lifespan="on",
+            timeout_keep_alive=30,
+        )
+        self._server = uvicorn.Server(config)
+        return self
+
+    def start(self) -> Self:
+        """Serve in a background thread; returns once the server accepts connections."""
+        self.prepare()
+        assert self._server is not None and self._socket is not None
+        server, sock = self._server, self._socket
+        # uvicorn listens for signals only on the main thread, so a server in a thread leaves them
+        # to the caller; `run` picks uvloop when installed.
+        self._thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+        self._thread.start()
+        deadline = time.monotonic() + _START_TIMEOUT_S
+        while not server.started and self._thread.is_alive() and time.monotonic() < deadline:
+            time.sleep(0.01)
+        if not server.started:
+            self.close()
+            raise EnvironmentProblem("the emulator did not start; see the messages above")
+        return self
+
+    def serve_forever(self) -> None:
+        """Serve on this thread until interrupted (Ctrl-C), then clean up."""
+        self.prepare()
+        assert self._server is not None and self._socket is not None
+        try:
+            self._server.run(sockets=[self._socket])
+        finally:
+            self.close()
+
+    def flush_logs(self, timeout: float = 10.0) -> None:
+        """Block until every log event written so far is stored in CloudWatch Logs."""
+        if self.sink is not None:
+            self.sink.flush(timeout)
+
+    def close(self) -> None:
+        if self._server is not None:
+            self._server.should_exit = True
+        if self._thread is not None:
+            self._thread.join(timeout=_START_TIMEOUT_S)
+            self._thread = None
+        if self._socket is not None:
+            self._socket.close()
+            self._socket = None
+        if self.sink is not None:
+            self.sink.close()
+            self.sink = None
+        if self._logs_server is not None:
+            self._logs_server.close()
+            self._logs_server = None
+
+    def __enter__(self) -> Self:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()

@@ -1,0 +1,58 @@
+"""gatecrash's exceptions: one tree, raised by the library, mapped to exit codes by the CLI only.
+
+    GatecrashError
+    ├── ConfigError          a file the user wrote is wrong (exit 2); carries every Problem found
+    │   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
+    │   └── SideFileError    the emulator side file (stage, usage plans, keys, functions)
+    └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
+        └── LogsError        CloudWatch Logs could not be reached, started or written
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True, slots=True)
+class Problem:
+    """One thing wrong in a file: where it is, what is wrong, and how to fix it."""
+
+    file: str
+    pointer: str
+    message: str
+    line: int | None = None
+    hint: str | None = None
+
+    def __str__(self) -> str:
+        place = f"{self.file}:{self.line}" if self.line is not None else self.file
+        text = f"{place}: {self.pointer or '$'}: {self.message}"
+        return f"{text} ({self.hint})" if self.hint else text
+
+
+class GatecrashError(Exception):
+    """Base of every error gatecrash raises on purpose."""
+
+
+class ConfigError(GatecrashError):
+    """A user-written file is wrong; `problems` lists everything found, not just the first."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class DefinitionError(ConfigError):
+    """The API definition cannot be used as given."""
+
+
+class SideFileError(ConfigError):
+    """The emulator side file cannot be used as given."""
+
+
+class EnvironmentProblem(GatecrashError):
+    """Something outside the user's files is missing or unreachable."""
+
+
+class LogsError(EnvironmentProblem):
+    """CloudWatch Logs could not be reached, started or written."""

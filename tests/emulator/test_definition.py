@@ -1,0 +1,820 @@
+"""The definition loader: real exports, and one malformed snippet per kind of Problem."""
+
+from __future__ import annotations
+
+import copy
+import json
+import random
+import textwrap
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from gatecrash.emulator.definition import load_definition, parse_definition
+from gatecrash.emulator.model import (
+    Api,
+    AuthorizationType,
+    IntegrationType,
+    Method,
+    Parameter,
+    ParameterLocation,
+    RequestValidator,
+)
+from gatecrash.errors import DefinitionError, Problem
+
+EXPORTS = Path("/work/shared/exports")
+# Which real files load as they are: the others are templates (CloudFormation intrinsics where
+# strings belong, external $refs) that need substituting first.
+EXPECTED_TO_FAIL = {
+    "01-govuk-address-cri-public.yaml",
+    "03-edx-api-manager.yaml",
+    "08-aws-sample-url-shortener.yaml",
+}
+
+
+def write(tmp_path: Path, text: str, name: str = "api.yaml") -> Path:
+    path = tmp_path / name
+    path.write_text(textwrap.dedent(text), encoding="utf-8")
+    return path
+
+
+def load(tmp_path: Path, text: str, name: str = "api.yaml") -> Api:
+    return load_definition(write(tmp_path, text, name))
+
+
+def problems(tmp_path: Path, text: str, name: str = "api.yaml") -> list[Problem]:
+    with pytest.raises(DefinitionError) as caught:
+        load(tmp_path, text, name)
+    return list(caught.value.problems)
+
+
+def only_problem(tmp_path: Path, text: str) -> Problem:
+    found = problems(tmp_path, text)
+    assert len(found) == 1, found
+    return found[0]
+
+
+def method(api: Api, http_method: str, resource_path: str) -> Method:
+    matches = [m for m in api.methods if (m.http_method, m.resource_path) == (http_method, resource_path)]
+    assert len(matches) == 1, [(m.http_method, m.resource_path) for m in api.methods]
+    return matches[0]
+
+
+OPENAPI_HEAD = """\
+openapi: "3.0.1"
+info: {title: t}
+"""
+
+
+# --- real exports ------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("path", sorted(EXPORTS.glob("[0-9]*")), ids=lambda path: path.name)
+def test_every_export_loads_or_reports_problems_only(path: Path) -> None:
+    try:
+        api = load_definition(path)
+    except DefinitionError as error:
+        assert path.name in EXPECTED_TO_FAIL
+        assert error.problems
+        for problem in error.problems:
+            assert problem.file == str(path)
+            assert problem.pointer.startswith("$")
+            assert problem.line is not None
+            assert problem.message and problem.hint
+    else:
+        assert path.name not in EXPECTED_TO_FAIL
+        assert api.methods
+
+
+def test_petstore_get_pet_is_an_http_integration_with_a_path_parameter() -> None:
+    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+    get_pet = method(api, "GET", "/pets/{petId}")
+    assert get_pet.pointer == "$.paths['/pets/{petId}'].get"
+    assert get_pet.operation_name == "GetPet"
+    assert get_pet.parameters == (Parameter("petId", ParameterLocation.PATH, required=True),)
+    assert get_pet.integration is not None
+    assert get_pet.integration.type is IntegrationType.HTTP
+    assert get_pet.integration.http_method == "GET"
+    assert get_pet.integration.uri == "http://petstore.execute-api.eu-north-1.amazonaws.com/petstore/pets/{petId}"
+    assert get_pet.integration.request_parameters == {"integration.request.path.petId": "method.request.path.petId"}
+    assert get_pet.integration.passthrough_behavior == "WHEN_NO_MATCH"
+    assert get_pet.response_status_codes == ("200",)
+
+
+def test_petstore_has_six_methods_and_a_mock_root() -> None:
+    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+    assert api.title == "PetStore"
+    assert sorted((m.http_method, m.resource_path) for m in api.methods) == [
+        ("GET", "/"),
+        ("GET", "/pets"),
+        ("GET", "/pets/{petId}"),
+        ("OPTIONS", "/pets"),
+        ("OPTIONS", "/pets/{petId}"),
+        ("POST", "/pets"),
+    ]
+    root = method(api, "GET", "/").integration
+    assert root is not None and root.type is IntegrationType.MOCK
+    assert root.responses[0].selection_pattern == "default"
+    assert root.responses[0].response_templates["text/html"].startswith("<html>")
+    assert all(not m.api_key_required and m.authorization.type is AuthorizationType.NONE for m in api.methods)
+
+
+def test_petstore_query_parameters_are_optional() -> None:
+    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+    assert method(api, "GET", "/pets").parameters == (
+        Parameter("type", ParameterLocation.QUERYSTRING, required=False),
+        Parameter("page", ParameterLocation.QUERYSTRING, required=False),
+    )
+
+
+def test_petstore_body_parameter_becomes_an_inlined_model_per_consumed_type() -> None:
+    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+    create = method(api, "POST", "/pets")
+    assert create.parameters == ()  # `in: body` is a model, not a method request parameter
+    assert create.request_models == {
+        "application/json": {
+            "type": "object",
+            "properties": {
+                "type": {"type": "string", "enum": ["dog", "cat", "fish", "bird", "gecko"]},
+                "price": {"type": "number"},
+            },
+        }
+    }
+
+
+def test_photo_search_methods_require_an_api_key_but_cors_preflights_do_not() -> None:
+    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
+    required = {(m.http_method, m.resource_path): m.api_key_required for m in api.methods}
+    assert required == {
+        ("GET", "/search"): True,
+        ("OPTIONS", "/search"): False,
+        ("PUT", "/upload"): True,
+        ("OPTIONS", "/upload"): False,
+    }
+
+
+def test_photo_search_binary_media_types_and_gateway_responses() -> None:
+    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
+    assert api.title == "AI Photo Search"
+    assert api.binary_media_types == ("image/png", "image/jpeg", "image/jpg")
+    assert api.api_key_source == "HEADER"
+    assert set(api.gateway_responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
+    default_4xx = api.gateway_responses["DEFAULT_4XX"]
+    assert default_4xx.status_code is None
+    assert default_4xx.response_parameters["gatewayresponse.header.Access-Control-Allow-Origin"] == "'*'"
+
+
+def test_photo_search_upload_is_an_s3_integration_converting_to_binary() -> None:
+    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
+    upload = method(api, "PUT", "/upload")
+    assert upload.parameters == (
+        Parameter("x-amz-meta-customlabels", ParameterLocation.HEADER, required=True),
+        Parameter("name", ParameterLocation.QUERYSTRING, required=True),
+    )
+    assert upload.validator is None
+    integration = upload.integration
+    assert integration is not None
+    assert integration.type is IntegrationType.AWS
+    assert integration.uri == "arn:aws:apigateway:us-east-1:s3:path/{bucket}/{key}"
+    assert integration.passthrough_behavior == "WHEN_NO_TEMPLATES"
+    assert integration.content_handling == "CONVERT_TO_BINARY"
+    assert integration.credentials == "arn:aws:iam::339712725968:role/APIGatewayS3ProxyPolicy"
+    assert integration.request_parameters["integration.request.path.bucket"] == "'photos-cc-a3'"
+    search = method(api, "GET", "/search")
+    assert search.integration is not None and search.integration.type is IntegrationType.AWS_PROXY
+    assert search.response_status_codes == ("500", "200", "403")
+
+
+def test_swagger2_token_authorizer_and_validator() -> None:
+    api = load_definition(EXPORTS / "02-tdr-draft-metadata.json")
+    validate = method(api, "POST", "/draft-metadata/validate/{consignmentId+}")
+    assert validate.authorization.type is AuthorizationType.CUSTOM
+    assert validate.authorization.authorizer == "lambda"
+    assert validate.validator == RequestValidator("Validate query string parameters and headers", False, True)
+    assert api.authorizers["lambda"]["type"] == "token"
+    assert api.authorizers["lambda"]["headerName"] == "Authorization"
+    assert api.authorizers["lambda"]["authorizerResultTtlInSeconds"] == 0
+
+
+def test_sigv4_and_api_key_together() -> None:
+    api = load_definition(EXPORTS / "09-consent-management.json")
+    both = method(api, "POST", "/getsubscriberinfo")
+    assert both.authorization.type is AuthorizationType.AWS_IAM
+    assert both.api_key_required
+    login = method(api, "POST", "/login")
+    assert login.authorization.type is AuthorizationType.AWS_IAM and not login.api_key_required
+    key_only = method(api, "POST", "/sendsubscriberupdate")
+    assert key_only.authorization.type is AuthorizationType.NONE and key_only.api_key_required
+
+
+def test_request_body_and_parameters_by_ref() -> None:
+    api = load_definition(EXPORTS / "07-nhs-nrlf-producer.yaml")
+    create = method(api, "POST", "/DocumentReference")
+    assert list(create.request_models) == ["application/fhir+json"]
+    assert "$ref" not in json.dumps(create.request_models)
+    assert create.authorization.type is AuthorizationType.CUSTOM
+    assert create.authorization.authorizer == "${authoriser_name}"  # a placeholder name still works as a name
+    assert create.parameters[:2] == (
+        Parameter("NHSD-End-User-Organisation-ODS", ParameterLocation.HEADER, required=True),
+        Parameter("NHSD-End-User-Organisation", ParameterLocation.HEADER, required=False),
+    )
+    assert method(api, "GET", "/_status").authorization.type is AuthorizationType.NONE
+
+
+def test_empty_security_overrides_a_declared_api_key_and_gateway_status_as_number() -> None:
+    api = load_definition(EXPORTS / "11-opg-metrics.yaml")
+    put = method(api, "PUT", "/metrics")
+    assert not put.api_key_required
+    assert put.validator == RequestValidator("all", True, True)
+    assert api.gateway_responses["BAD_REQUEST_BODY"].status_code == 400
+
+
+def test_external_ref_is_reported_with_its_line() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(EXPORTS / "03-edx-api-manager.yaml")
+    first = caught.value.problems[0]
+    assert first == Problem(
+        file=str(EXPORTS / "03-edx-api-manager.yaml"),
+        pointer="$.paths['/'].$ref",
+        message="external $ref not supported yet: './index.yaml#/endpoints/index'",
+        line=21,
+        hint="inline it: copy the referenced object into this file (e.g. under components) "
+        "and point the $ref at it with '#/...'",
+    )
+    assert len(caught.value.problems) == 30
+
+
+def test_cloudformation_intrinsics_are_named() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(EXPORTS / "01-govuk-address-cri-public.yaml")
+    found = {(p.pointer, p.line, p.message) for p in caught.value.problems}
+    assert (
+        "$.paths['/.well-known/jwks.json'].get.x-amazon-apigateway-integration.uri",
+        79,
+        "unresolved CloudFormation intrinsic Fn::Sub",
+    ) in found
+    assert ("$.paths['/token'].post.security[0].api_key", 148, "unresolved CloudFormation intrinsic Fn::If") in found
+
+
+def test_openapi3_scheme_left_in_swagger2_security_definitions() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(EXPORTS / "08-aws-sample-url-shortener.yaml")
+    misplaced = [p for p in caught.value.problems if "UserAuthorizer" in p.message]
+    assert misplaced[0].message == "security scheme 'UserAuthorizer' is not defined in components.securitySchemes"
+    assert misplaced[0].hint == (
+        "it is under securityDefinitions, which is Swagger 2.0; move it to components.securitySchemes"
+    )
+    assert misplaced[0].pointer == "$.paths['/app'].get.security[0].UserAuthorizer"
+    assert misplaced[0].line == 82
+
+
+# --- file-level problems ----------------------------------------------------------------------------
+
+
+def test_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(tmp_path / "nope.yaml")
+    (problem,) = caught.value.problems
+    assert problem.message == "cannot read the file: No such file or directory"
+    assert problem.pointer == "$"
+
+
+def test_yaml_syntax_error_has_its_line(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, 'openapi: "3.0.1"\npaths:\n  /a: [unclosed\n')
+    assert problem.message.startswith("not valid YAML or JSON: ")
+    assert problem.line == 4
+
+
+def test_json_syntax_error_has_its_line(tmp_path: Path) -> None:
+    (problem,) = problems(tmp_path, '{\n  "swagger": "2.0",\n  "paths": {,}\n}\n', "api.json")
+    assert problem.message == "not valid JSON: Expecting property name enclosed in double quotes"
+    assert problem.line == 3
+
+
+def test_document_must_be_a_mapping(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, "- a\n- b\n")
+    assert problem.message == "the definition must be a mapping, not a list"
+    assert problem.line == 1
+
+
+def test_neither_openapi_nor_swagger(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, "info: {title: t}\npaths: {}\n")
+    assert problem.message == "neither `openapi: 3.0.x` nor `swagger: 2.0` found"
+    assert problem.hint == 'start the document with `openapi: "3.0.1"` (OpenAPI 3) or `swagger: "2.0"` (Swagger 2)'
+
+
+def test_openapi_31_is_refused(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, "openapi: 3.1.0\npaths: {}\n")
+    assert (problem.pointer, problem.line, problem.message) == ("$.openapi", 1, "unsupported OpenAPI version 3.1.0")
+
+
+def test_unquoted_swagger_version_reads_as_a_float_and_still_loads(tmp_path: Path) -> None:
+    api = load(tmp_path, "swagger: 2.0\ninfo: {title: t}\npaths:\n  pets:\n    get: {responses: {200: {description: ok}}}\n")
+    assert [(m.http_method, m.resource_path) for m in api.methods] == [("GET", "/pets")]
+    assert api.methods[0].response_status_codes == ("200",)
+
+
+def test_parse_definition_without_line_index_reports_no_line() -> None:
+    with pytest.raises(DefinitionError) as caught:
+        parse_definition({"openapi": "3.0.1", "paths": {"/a": {"get": {"x-amazon-apigateway-integration": {}}}}}, "d")
+    (problem,) = caught.value.problems
+    assert problem == Problem(
+        file="d",
+        pointer="$.paths['/a'].get.x-amazon-apigateway-integration.type",
+        message="the integration has no type",
+        line=None,
+        hint="valid values: aws_proxy, aws, http_proxy, http, mock",
+    )
+
+
+# --- operations ------------------------------------------------------------------------------------
+
+
+def test_any_method_and_missing_leading_slash(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + """\
+        paths:
+          "registrar/{proxy+}":
+            x-amazon-apigateway-any-method:
+              parameters: [{name: proxy, in: path}]
+              x-amazon-apigateway-integration: {type: http_proxy, uri: "https://${stageVariables.host}/{proxy}", httpMethod: ANY}
+        """.replace("        ", ""),
+    )
+    (any_method,) = api.methods
+    assert (any_method.http_method, any_method.resource_path) == ("ANY", "/registrar/{proxy+}")
+    assert any_method.pointer == "$.paths['registrar/{proxy+}'].x-amazon-apigateway-any-method"
+    assert any_method.parameters == (Parameter("proxy", ParameterLocation.PATH, required=True),)
+    assert any_method.integration is not None
+    assert any_method.integration.uri == "https://${stageVariables.host}/{proxy}"  # left for the emulator
+
+
+def test_operation_parameters_replace_path_level_ones(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        paths:
+          /a:
+            parameters:
+              - {name: Authorization, in: header, required: true}
+              - {name: q, in: query, required: true}
+            get:
+              parameters:
+                - {name: q, in: query, required: false}
+                - {name: session, in: cookie, required: true}
+              responses: {}
+        """),
+    )
+    assert api.methods[0].parameters == (
+        Parameter("Authorization", ParameterLocation.HEADER, required=True),
+        Parameter("q", ParameterLocation.QUERYSTRING, required=False),
+    )
+
+
+def test_request_body_ref_and_recursive_schema(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        paths:
+          /tree:
+            post:
+              requestBody: {$ref: "#/components/requestBodies/Tree"}
+              responses: {}
+        components:
+          requestBodies:
+            Tree:
+              content:
+                application/json: {schema: {$ref: "#/components/schemas/Node"}}
+          schemas:
+            Node:
+              type: object
+              required: [name]
+              properties:
+                name: {type: string}
+                children: {type: array, items: {$ref: "#/components/schemas/Node"}}
+        """),
+    )
+    assert api.methods[0].request_models == {
+        "application/json": {
+            "type": "object",
+            "required": ["name"],
+            "properties": {"name": {"type": "string"}, "children": {"type": "array", "items": {}}},
+        }
+    }
+
+
+def test_swagger2_consumes_from_the_document_and_parameter_refs(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        """\
+        swagger: "2.0"
+        info: {title: t}
+        consumes: [application/json, application/x-www-form-urlencoded]
+        paths:
+          /pets:
+            post:
+              parameters:
+                - $ref: "#/parameters/Trace"
+                - {name: body, in: body, schema: {$ref: "#/definitions/Pet"}}
+              responses: {}
+        parameters:
+          Trace: {name: X-Trace, in: header, required: true}
+        definitions:
+          Pet: {type: object}
+        """,
+    )
+    post = api.methods[0]
+    assert post.parameters == (Parameter("X-Trace", ParameterLocation.HEADER, required=True),)
+    assert post.request_models == {
+        "application/json": {"type": "object"},
+        "application/x-www-form-urlencoded": {"type": "object"},
+    }
+
+
+def test_unresolvable_ref_suggests_the_near_name(tmp_path: Path) -> None:
+    problem = only_problem(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        paths:
+          /pets:
+            post:
+              requestBody:
+                content:
+                  application/json:
+                    schema: {$ref: "#/components/schemas/Pett"}
+              responses: {}
+        components:
+          schemas:
+            Pet: {type: object}
+        """),
+    )
+    assert problem.pointer == "$.paths['/pets'].post.requestBody.content['application/json'].schema.$ref"
+    assert problem.line == 9
+    assert problem.message == "$ref '#/components/schemas/Pett' points to nothing: $.components.schemas has no 'Pett'"
+    assert problem.hint == "did you mean 'Pet'? it has: Pet"
+
+
+def test_duplicate_resource_after_adding_the_slash(tmp_path: Path) -> None:
+    problem = only_problem(
+        tmp_path,
+        OPENAPI_HEAD + "paths:\n  /pets:\n    get: {responses: {}}\n  pets:\n    get: {responses: {}}\n",
+    )
+    assert problem.message == "GET /pets is defined twice (also at $.paths['/pets'].get)"
+    assert problem.line == 6
+
+
+# --- validators and security ----------------------------------------------------------------------
+
+
+def test_root_validator_applies_unless_the_operation_names_another(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        x-amazon-apigateway-request-validators:
+          all: {validateRequestBody: true, validateRequestParameters: true}
+          params: {validateRequestParameters: true}
+        x-amazon-apigateway-request-validator: all
+        paths:
+          /a:
+            get: {responses: {}}
+            post: {x-amazon-apigateway-request-validator: params, responses: {}}
+        """),
+    )
+    assert method(api, "GET", "/a").validator == RequestValidator("all", True, True)
+    assert method(api, "POST", "/a").validator == RequestValidator("params", False, True)
+
+
+def test_unknown_validator(tmp_path: Path) -> None:
+    problem = only_problem(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        x-amazon-apigateway-request-validators:
+          Validate both: {validateRequestBody: true, validateRequestParameters: true}
+        paths:
+          /a:
+            post: {x-amazon-apigateway-request-validator: Validate Both, responses: {}}
+        """),
+    )
+    assert problem.pointer == "$.paths['/a'].post.x-amazon-apigateway-request-validator"
+    assert problem.line == 7
+    assert problem.message == "unknown request validator 'Validate Both'"
+    assert problem.hint == (
+        "did you mean 'Validate both'? validators defined in x-amazon-apigateway-request-validators: Validate both"
+    )
+
+
+SECURITY_SCHEMES = """\
+components:
+  securitySchemes:
+    api_key: {type: apiKey, name: x-api-key, in: header}
+    sigv4: {type: apiKey, name: Authorization, in: header, x-amazon-apigateway-authtype: awsSigv4}
+    users:
+      type: apiKey
+      name: Authorization
+      in: header
+      x-amazon-apigateway-authtype: cognito_user_pools
+      x-amazon-apigateway-authorizer: {type: cognito_user_pools, providerARNs: [arn:aws:cognito-idp:x]}
+    tokens:
+      type: apiKey
+      name: Auth
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer: {type: TOKEN, authorizerUri: arn:fn}
+"""
+
+
+def test_root_security_applies_where_an_operation_has_none(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + SECURITY_SCHEMES
+        + textwrap.dedent("""\
+        security: [{api_key: []}]
+        paths:
+          /a:
+            get: {responses: {}}
+            put: {security: [], responses: {}}
+            post: {security: [{users: [email, profile]}], responses: {}}
+            delete: {security: [{tokens: []}, {api_key: []}], responses: {}}
+        """),
+    )
+    assert method(api, "GET", "/a").api_key_required
+    assert not method(api, "PUT", "/a").api_key_required
+    post = method(api, "POST", "/a")
+    assert not post.api_key_required
+    assert post.authorization.type is AuthorizationType.COGNITO_USER_POOLS
+    assert post.authorization.scopes == ("email", "profile")
+    delete = method(api, "DELETE", "/a")
+    assert delete.api_key_required
+    assert (delete.authorization.type, delete.authorization.authorizer) == (AuthorizationType.CUSTOM, "tokens")
+    assert api.authorizers["tokens"] == {"type": "TOKEN", "authorizerUri": "arn:fn", "headerName": "Auth"}
+    assert set(api.authorizers) == {"users", "tokens"}
+
+
+def test_two_authorizations_on_one_method(tmp_path: Path) -> None:
+    problem = only_problem(
+        tmp_path,
+        OPENAPI_HEAD
+        + SECURITY_SCHEMES
+        + "paths:\n  /a:\n    get:\n      security: [{sigv4: []}, {tokens: []}]\n      responses: {}\n",
+    )
+    assert problem.pointer == "$.paths['/a'].get.security[1].tokens"
+    assert problem.message == (
+        "a method has one authorization in API Gateway, but this security lists both AWS_IAM and CUSTOM (tokens)"
+    )
+
+
+def test_unknown_security_scheme_and_bad_authorizer_type(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        components:
+          securitySchemes:
+            api_key: {type: apiKey, name: x-api-key, in: header}
+            auth:
+              type: apiKey
+              name: Authorization
+              in: header
+              x-amazon-apigateway-authorizer: {type: lambda}
+        paths:
+          /a:
+            get: {security: [{apikey: []}], responses: {}}
+        """),
+    )
+    assert [(p.line, p.message, p.hint) for p in found] == [
+        (9, "unknown authorizer type 'lambda'", "valid values: token, request, cognito_user_pools"),
+        (
+            12,
+            "security scheme 'apikey' is not defined in components.securitySchemes",
+            "did you mean 'api_key'? schemes in components.securitySchemes: api_key, auth",
+        ),
+    ]
+
+
+# --- integrations ----------------------------------------------------------------------------------
+
+
+def integration_snippet(fields: str) -> str:
+    return OPENAPI_HEAD + "paths:\n  /a:\n    get:\n      x-amazon-apigateway-integration:\n" + textwrap.indent(
+        textwrap.dedent(fields), " " * 8
+    )
+
+
+def test_integration_fields(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        integration_snippet("""\
+        type: AWS
+        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:fn/invocations
+        httpMethod: post
+        timeoutInMillis: 60000
+        passthroughBehavior: never
+        contentHandling: CONVERT_TO_TEXT
+        requestTemplates: {application/json: '{"a": 1}', text/plain: null}
+        responses:
+          "4\\\\d{2}": {statusCode: 400, responseTemplates: {application/json: '{}'}}
+          default: {statusCode: "200", contentHandling: CONVERT_TO_BINARY}
+        """),
+    )
+    integration = api.methods[0].integration
+    assert integration is not None
+    assert integration.type is IntegrationType.AWS
+    assert integration.http_method == "POST"
+    assert integration.timeout_in_millis == 60_000  # above 29 s is allowed since 2024
+    assert integration.passthrough_behavior == "NEVER"
+    assert integration.request_templates == {"application/json": '{"a": 1}', "text/plain": ""}
+    assert [(r.selection_pattern, r.status_code, r.content_handling) for r in integration.responses] == [
+        ("4\\d{2}", "400", None),
+        ("default", "200", "CONVERT_TO_BINARY"),
+    ]
+
+
+def test_no_integration_is_not_an_error(tmp_path: Path) -> None:
+    api = load(tmp_path, OPENAPI_HEAD + "paths:\n  /a:\n    get: {responses: {'200': {description: ok}}}\n")
+    assert api.methods[0].integration is None
+
+
+def test_unknown_integration_type_suggests_the_near_one(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, integration_snippet("type: aws_proxi\nuri: arn:fn\n"))
+    assert problem.pointer == "$.paths['/a'].get.x-amazon-apigateway-integration.type"
+    assert problem.line == 7
+    assert problem.message == "unknown integration type 'aws_proxi'"
+    assert problem.hint == "did you mean 'AWS_PROXY'? valid values: AWS_PROXY, AWS, HTTP_PROXY, HTTP, MOCK"
+
+
+def test_terraform_placeholders_where_the_emulator_needs_the_value(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        integration_snippet("""\
+        type: "${integration_type}"
+        uri: "arn:aws:apigateway:${region}:lambda:path/fn"
+        timeoutInMillis: "${timeout}"
+        """),
+    )
+    assert [(p.line, p.message) for p in found] == [
+        (7, "unresolved template placeholder ${integration_type}"),
+        (9, "unresolved template placeholder ${timeout}"),
+    ]
+    assert found[0].hint is not None and "templatefile" in found[0].hint
+
+
+def test_cloudformation_intrinsic_as_integration_type(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, integration_snippet("type: {Ref: IntegrationType}\nuri: arn:fn\n"))
+    assert problem.message == "unresolved CloudFormation intrinsic Ref"
+    assert problem.line == 7
+
+
+def test_cloudformation_short_form_tag_is_an_intrinsic_not_a_yaml_error(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, integration_snippet("type: aws_proxy\nuri: !Sub arn:${AWS::Region}:fn\n"))
+    assert problem.pointer == "$.paths['/a'].get.x-amazon-apigateway-integration.uri"
+    assert problem.message == "unresolved CloudFormation intrinsic Fn::Sub"
+    assert problem.line == 8
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        ("10", "timeoutInMillis 10 is below API Gateway's minimum of 50"),
+        ("1.5", "must be a whole number of milliseconds, not a number"),
+        ("soon", "must be a whole number of milliseconds, not a string"),
+    ],
+)
+def test_bad_timeouts(tmp_path: Path, value: str, message: str) -> None:
+    problem = only_problem(tmp_path, integration_snippet(f"type: mock\ntimeoutInMillis: {value}\n"))
+    assert problem.pointer == "$.paths['/a'].get.x-amazon-apigateway-integration.timeoutInMillis"
+    assert (problem.line, problem.message) == (8, message)
+
+
+def test_proxy_integration_without_uri(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, integration_snippet("type: aws_proxy\nhttpMethod: POST\n"))
+    assert problem.message == "a AWS_PROXY integration needs a uri"
+    assert problem.line == 6  # the integration itself: the missing key has no line
+
+
+def test_bad_passthrough_behavior(tmp_path: Path) -> None:
+    problem = only_problem(tmp_path, integration_snippet("type: mock\npassthroughBehavior: when_no_template\n"))
+    assert problem.message == "unknown passthrough behavior 'when_no_template'"
+    assert problem.hint == (
+        "did you mean 'WHEN_NO_TEMPLATES'? valid values: WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER"
+    )
+
+
+# --- document-level extensions ---------------------------------------------------------------------
+
+
+def test_gateway_responses(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        paths: {}
+        x-amazon-apigateway-gateway-responses:
+          ACCESS_DENIED: {statusCode: "403", responseTemplates: {application/json: '{"Message": "no"}'}}
+          DEFAULT_4xx: {statusCode: 400}
+          THROTTLED: {statusCode: 42}
+        """),
+    )
+    assert [(p.pointer, p.line, p.message) for p in found] == [
+        (
+            "$.x-amazon-apigateway-gateway-responses.DEFAULT_4xx",
+            6,
+            "unknown gateway response type 'DEFAULT_4xx'",
+        ),
+        (
+            "$.x-amazon-apigateway-gateway-responses.THROTTLED.statusCode",
+            7,
+            "statusCode must be an HTTP status from 100 to 599, not 42",
+        ),
+    ]
+    assert found[0].hint is not None and found[0].hint.startswith("did you mean 'DEFAULT_4XX'? valid values: ")
+
+
+def test_gateway_response_status_written_as_a_string(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD + "paths: {}\nx-amazon-apigateway-gateway-responses:\n  ACCESS_DENIED: {statusCode: '403'}\n",
+    )
+    assert api.gateway_responses["ACCESS_DENIED"].status_code == 403
+
+
+def test_api_key_source_and_binary_media_types(tmp_path: Path) -> None:
+    api = load(
+        tmp_path,
+        OPENAPI_HEAD
+        + "paths: {}\nx-amazon-apigateway-api-key-source: AUTHORIZER\n"
+        + "x-amazon-apigateway-binary-media-types: ['*/*']\n",
+    )
+    assert (api.api_key_source, api.binary_media_types) == ("AUTHORIZER", ("*/*",))
+
+
+def test_every_problem_is_collected_in_file_order(tmp_path: Path) -> None:
+    found = problems(
+        tmp_path,
+        OPENAPI_HEAD
+        + textwrap.dedent("""\
+        x-amazon-apigateway-api-key-source: QUERY
+        paths:
+          /a:
+            get:
+              parameters: [{name: id, in: body_param}]
+              x-amazon-apigateway-integration: {type: mock, passthroughBehavior: sometimes}
+        x-amazon-apigateway-binary-media-types: image/png
+        """),
+    )
+    assert [(p.line, p.message) for p in found] == [
+        (3, "unknown API key source 'QUERY'"),
+        (7, "unknown parameter location 'body_param'"),
+        (8, "unknown passthrough behavior 'sometimes'"),
+        (9, "must be a list of media types, not a string"),
+    ]
+
+
+# --- robustness ----------------------------------------------------------------------------------
+
+
+JUNK: list[Any] = [None, 7, "x", [], {}, {"Fn::Sub": "a"}, True, [{"$ref": "#/nowhere"}]]
+
+
+def all_paths(node: Any, prefix: tuple[Any, ...] = ()) -> list[tuple[Any, ...]]:
+    found = [prefix]
+    if isinstance(node, dict):
+        for key, value in node.items():
+            found += all_paths(value, (*prefix, key))
+    elif isinstance(node, list):
+        for index, value in enumerate(node):
+            found += all_paths(value, (*prefix, index))
+    return found
+
+
+def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
+    if not path:
+        return value
+    copied = copy.deepcopy(document)
+    parent = copied
+    for segment in path[:-1]:
+        parent = parent[segment]
+    parent[path[-1]] = value
+    return copied
+
+
+@pytest.mark.parametrize("name", ["13-ai-photo-search.yaml", "02-tdr-draft-metadata.json"])
+def test_any_damaged_value_gives_a_definition_error_not_a_crash(name: str) -> None:
+    import yaml
+
+    document = yaml.safe_load((EXPORTS / name).read_text())
+    paths = all_paths(document)
+    rng = random.Random(4)
+    for path in rng.sample(paths, min(len(paths), 120)):
+        for junk in JUNK:
+            try:
+                parse_definition(replaced(document, path, junk), name)
+            except DefinitionError as error:
+                assert error.problems
