@@ -310,7 +310,9 @@ def test_openapi_31_is_refused(tmp_path: Path) -> None:
 
 
 def test_unquoted_swagger_version_reads_as_a_float_and_still_loads(tmp_path: Path) -> None:
-    api = load(tmp_path, "swagger: 2.0\ninfo: {title: t}\npaths:\n  pets:\n    get: {responses: {200: {description: ok}}}\n")
+    api = load(
+        tmp_path, "swagger: 2.0\ninfo: {title: t}\npaths:\n  pets:\n    get: {responses: {200: {description: ok}}}\n"
+    )
     assert [(m.http_method, m.resource_path) for m in api.methods] == [("GET", "/pets")]
     assert api.methods[0].response_status_codes == ("200",)
 
@@ -335,13 +337,14 @@ def test_any_method_and_missing_leading_slash(tmp_path: Path) -> None:
     api = load(
         tmp_path,
         OPENAPI_HEAD
-        + """\
+        + textwrap.dedent("""\
         paths:
           "registrar/{proxy+}":
             x-amazon-apigateway-any-method:
               parameters: [{name: proxy, in: path}]
-              x-amazon-apigateway-integration: {type: http_proxy, uri: "https://${stageVariables.host}/{proxy}", httpMethod: ANY}
-        """.replace("        ", ""),
+              x-amazon-apigateway-integration:
+                {type: http_proxy, uri: "https://${stageVariables.host}/{proxy}", httpMethod: ANY}
+        """),
     )
     (any_method,) = api.methods
     assert (any_method.http_method, any_method.resource_path) == ("ANY", "/registrar/{proxy+}")
@@ -464,8 +467,9 @@ def test_duplicate_resource_after_adding_the_slash(tmp_path: Path) -> None:
         tmp_path,
         OPENAPI_HEAD + "paths:\n  /pets:\n    get: {responses: {}}\n  pets:\n    get: {responses: {}}\n",
     )
+    assert problem.pointer == "$.paths.pets.get"
     assert problem.message == "GET /pets is defined twice (also at $.paths['/pets'].get)"
-    assert problem.line == 6
+    assert problem.line == 7
 
 
 # --- validators and security ----------------------------------------------------------------------
@@ -590,9 +594,9 @@ def test_unknown_security_scheme_and_bad_authorizer_type(tmp_path: Path) -> None
         """),
     )
     assert [(p.line, p.message, p.hint) for p in found] == [
-        (9, "unknown authorizer type 'lambda'", "valid values: token, request, cognito_user_pools"),
+        (10, "unknown authorizer type 'lambda'", "valid values: token, request, cognito_user_pools"),
         (
-            12,
+            13,
             "security scheme 'apikey' is not defined in components.securitySchemes",
             "did you mean 'api_key'? schemes in components.securitySchemes: api_key, auth",
         ),
@@ -603,8 +607,10 @@ def test_unknown_security_scheme_and_bad_authorizer_type(tmp_path: Path) -> None
 
 
 def integration_snippet(fields: str) -> str:
-    return OPENAPI_HEAD + "paths:\n  /a:\n    get:\n      x-amazon-apigateway-integration:\n" + textwrap.indent(
-        textwrap.dedent(fields), " " * 8
+    return (
+        OPENAPI_HEAD
+        + "paths:\n  /a:\n    get:\n      x-amazon-apigateway-integration:\n"
+        + textwrap.indent(textwrap.dedent(fields), " " * 8)
     )
 
 
@@ -702,9 +708,7 @@ def test_proxy_integration_without_uri(tmp_path: Path) -> None:
 def test_bad_passthrough_behavior(tmp_path: Path) -> None:
     problem = only_problem(tmp_path, integration_snippet("type: mock\npassthroughBehavior: when_no_template\n"))
     assert problem.message == "unknown passthrough behavior 'when_no_template'"
-    assert problem.hint == (
-        "did you mean 'WHEN_NO_TEMPLATES'? valid values: WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER"
-    )
+    assert problem.hint == ("did you mean 'WHEN_NO_TEMPLATES'? valid values: WHEN_NO_MATCH, WHEN_NO_TEMPLATES, NEVER")
 
 
 # --- document-level extensions ---------------------------------------------------------------------

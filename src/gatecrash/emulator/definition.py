@@ -344,7 +344,7 @@ def _lookup_ref(context: _Context, ref: str, where: JsonPath) -> tuple[Any, Json
     node: Any = context.document
     path: JsonPath = ROOT
     for segment in _pointer_segments(ref):
-        found, node, key = _child(node, segment)
+        found, child, key = _child(node, segment)
         if not found:
             siblings = [str(k) for k in node] if isinstance(node, Mapping) else []
             context.log.add(
@@ -353,7 +353,7 @@ def _lookup_ref(context: _Context, ref: str, where: JsonPath) -> tuple[Any, Json
                 hint=choice_hint(segment, siblings, "it has") if siblings else "fix the reference",
             )
             return None
-        path = (*path, key)
+        node, path = child, (*path, key)
     return node, path
 
 
@@ -890,14 +890,13 @@ def _read_integration(context: _Context, operation: Mapping[str, Any], path: Jso
     if integration is None:
         return None
     kind = _read_integration_type(context, integration, where)
-    if kind is None:
-        return None
     uri = _read_text(context, integration, "uri", where)
-    if uri is None and kind is not IntegrationType.MOCK and "uri" not in integration:
-        context.log.add((*where, "uri"), f"a {kind.value} integration needs a uri", hint="add `uri: ...`")
+    if kind not in (None, IntegrationType.MOCK) and "uri" not in integration:
+        context.log.add((*where, "uri"), f"a {kind} integration needs a uri", hint="add `uri: ...`")
     http_method = _read_text(context, integration, "httpMethod", where)
-    return Integration(
-        type=kind,
+    # Every field is read even when the type is bad, so that all their problems are reported.
+    result = Integration(
+        type=kind or IntegrationType.MOCK,
         uri=uri or "",
         http_method=http_method.upper() if http_method is not None else None,
         timeout_in_millis=_read_timeout(context, integration, where),
@@ -916,6 +915,7 @@ def _read_integration(context: _Context, operation: Mapping[str, Any], path: Jso
         credentials=_read_text(context, integration, "credentials", where),
         content_handling=_read_content_handling(context, integration, where),
     )
+    return result if kind is not None else None
 
 
 def _read_integration_type(

@@ -83,7 +83,7 @@ class EmulatorServer:
         return sink, endpoint
 
     def prepare(self) -> Self:
-        """Start the log server and bind the socket, without serving yet (for `serve_forever`)."""
+        """Start the log server and bind the socket, without serving yet (see `serve_prepared`)."""
         self._socket = bind_loopback(self._port, self._host)
         try:
             self.sink, endpoint = self._start_logs()
@@ -126,9 +126,10 @@ class EmulatorServer:
             raise EnvironmentProblem("the emulator did not start; see the messages above")
         return self
 
-    def serve_forever(self) -> None:
-        """Serve on this thread until interrupted (Ctrl-C), then clean up."""
-        self.prepare()
+    def serve_prepared(self) -> None:
+        """Serve on this thread (after `prepare`) until interrupted, then clean up."""
+        if self._server is None or self._socket is None:
+            self.prepare()
         assert self._server is not None and self._socket is not None
         try:
             self._server.run(sockets=[self._socket])

@@ -1,0 +1,3 @@
+from gatecrash.cli import main
+
+main()
