@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+import yaml
 
 from gatecrash.emulator.definition import load_definition, parse_definition
 from gatecrash.emulator.model import (
@@ -290,6 +291,19 @@ def test_json_syntax_error_has_its_line(tmp_path: Path) -> None:
     (problem,) = problems(tmp_path, '{\n  "swagger": "2.0",\n  "paths": {,}\n}\n', "api.json")
     assert problem.message == "not valid JSON: Expecting property name enclosed in double quotes"
     assert problem.line == 3
+
+
+def test_json_definitions_get_line_numbers_too(tmp_path: Path) -> None:
+    text = json.dumps(
+        {
+            "swagger": "2.0",
+            "paths": {"/a": {"get": {"x-amazon-apigateway-integration": {"type": "lambda"}}}},
+        },
+        indent=2,
+    )
+    (problem,) = problems(tmp_path, text, "api.json")
+    assert (problem.pointer, problem.line) == ("$.paths['/a'].get.x-amazon-apigateway-integration.type", 7)
+    assert problem.message == "unknown integration type 'lambda'"
 
 
 def test_document_must_be_a_mapping(tmp_path: Path) -> None:
@@ -701,7 +715,7 @@ def test_bad_timeouts(tmp_path: Path, value: str, message: str) -> None:
 
 def test_proxy_integration_without_uri(tmp_path: Path) -> None:
     problem = only_problem(tmp_path, integration_snippet("type: aws_proxy\nhttpMethod: POST\n"))
-    assert problem.message == "a AWS_PROXY integration needs a uri"
+    assert problem.message == "the AWS_PROXY integration has no uri"
     assert problem.line == 6  # the integration itself: the missing key has no line
 
 
@@ -811,8 +825,6 @@ def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
 
 @pytest.mark.parametrize("name", ["13-ai-photo-search.yaml", "02-tdr-draft-metadata.json"])
 def test_any_damaged_value_gives_a_definition_error_not_a_crash(name: str) -> None:
-    import yaml
-
     document = yaml.safe_load((EXPORTS / name).read_text())
     paths = all_paths(document)
     rng = random.Random(4)

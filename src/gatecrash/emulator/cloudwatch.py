@@ -266,13 +266,16 @@ def _spawn(entry: str, isolate: bool) -> subprocess.Popen[bytes]:
     Its own process group keeps a terminal's Ctrl-C from killing it before the parent flushes.
     """
     code = f"from gatecrash.emulator.cloudwatch import {entry}; {entry}()"
-    return subprocess.Popen(
-        [sys.executable, "-c", code],
-        stdin=subprocess.PIPE,
-        stdout=subprocess.PIPE,
-        env=_child_env(isolate),
-        process_group=0,
-    )
+    try:
+        return subprocess.Popen(
+            [sys.executable, "-c", code],
+            stdin=subprocess.PIPE,
+            stdout=subprocess.PIPE,
+            env=_child_env(isolate),
+            process_group=0,
+        )
+    except OSError as exc:
+        raise LogsError(f"cannot start a Python child process for CloudWatch Logs: {exc}") from exc
 
 
 def _stop_child(proc: subprocess.Popen[bytes], wait_s: float = _CHILD_EXIT_WAIT_S) -> None:
@@ -329,27 +332,39 @@ class _GiveUp(Exception):
     """The parent is gone and a call failed: nobody is left to retry for."""
 
 
+class _Inbox:
+    """The shipper child's batches from the parent, and how far shipping has got with them."""
+
+    def __init__(self) -> None:
+        self.queue: queue.Queue[_Batch | None] = queue.Queue()
+        self.received_seq = 0  # written by the reader thread only
+        self.shipped_seq = 0  # written by the shipping thread only, after acknowledging
+        self.ended = threading.Event()  # the parent closed our stdin, or died
+        self.finished = threading.Event()  # the shipping thread has returned
+
+
 class _Shipper:
     """The shipper child's main loop: batches in, PutLogEvents calls out, progress back."""
 
-    def __init__(self, config: _ShipperConfig, out: IO[bytes], stopping: threading.Event) -> None:
+    def __init__(self, config: _ShipperConfig, out: IO[bytes], inbox: _Inbox) -> None:
         self._client = _make_client(config)
         self._out = out
-        self._stopping = stopping
+        self._inbox = inbox
         self._groups: set[str] = set()
         self._streams: set[tuple[str, str]] = set()
         self._stored = 0
         self._rejected = 0
         self._failing = False
 
-    def run(self, inbox: queue.Queue[_Batch | None]) -> None:
-        while (first := inbox.get()) is not None:
-            seq, events, ended = _coalesce(first, inbox)
+    def run(self) -> None:
+        while (first := self._inbox.queue.get()) is not None:
+            seq, events, ended = _coalesce(first, self._inbox.queue)
             try:
                 self._ship(events)
             except _GiveUp:
                 return
             self._send(_Progress(seq, self._stored, self._rejected))
+            self._inbox.shipped_seq = seq
             if ended:
                 return
 
@@ -363,7 +378,7 @@ class _Shipper:
         while (error := self._try_put(group, stream, call)) is not None:
             self._failing = True
             self._send(_Trouble(error))
-            if self._stopping.wait(delay):
+            if self._inbox.ended.wait(delay):
                 raise _GiveUp
             delay = min(delay * 2, _RETRY_MAX_DELAY_S)
         if self._failing:
@@ -384,6 +399,9 @@ class _Shipper:
             return f"{type(exc).__name__}: {exc}"
         except (BotoCoreError, ClientError) as exc:
             return f"{type(exc).__name__}: {exc}"
+        except Exception as exc:
+            # Unexpected, but this process holds everyone's events: report and retry, never die.
+            return f"unexpected {type(exc).__name__}: {exc}"
         self._stored += len(call)
         self._rejected += _rejected_count(response, len(call))
         return None
@@ -427,21 +445,22 @@ def _coalesce(first: _Batch, inbox: queue.Queue[_Batch | None]) -> tuple[int, li
     return seq, events, False
 
 
-def _read_inbox(
-    source: IO[bytes],
-    inbox: queue.Queue[_Batch | None],
-    stopping: threading.Event,
-    finished: threading.Event,
-) -> None:
+def _read_inbox(source: IO[bytes], inbox: _Inbox) -> None:
     """Move batches from stdin to the inbox at once, so the parent's writes never wait on AWS."""
     try:
         while True:
-            inbox.put(marshal.loads(_read_frame(source)))
+            batch: _Batch = marshal.loads(_read_frame(source))
+            inbox.received_seq = batch[0]
+            inbox.queue.put(batch)
     except (EOFError, OSError, ValueError):
         pass  # the parent closed stdin or died
-    stopping.set()
-    inbox.put(None)
-    if not finished.wait(_ORPHAN_GRACE_S):
+    inbox.ended.set()
+    if inbox.shipped_seq >= inbox.received_seq:
+        # Nothing in hand (the usual close, after a flush): exit now, even if the shipping
+        # thread is still starting up or waiting to retry.
+        os._exit(0)
+    inbox.queue.put(None)
+    if not inbox.finished.wait(_ORPHAN_GRACE_S):
         os._exit(3)  # stuck on an unreachable endpoint with nobody left to report to
 
 
@@ -450,15 +469,13 @@ def _shipper_main() -> None:
     out = _claim_stdout()
     source = sys.stdin.buffer
     config = pickle.loads(_read_frame(source))
-    stopping = threading.Event()
-    finished = threading.Event()
-    inbox: queue.Queue[_Batch | None] = queue.Queue()
-    reader = threading.Thread(target=_read_inbox, args=(source, inbox, stopping, finished), name="inbox", daemon=True)
+    inbox = _Inbox()
+    reader = threading.Thread(target=_read_inbox, args=(source, inbox), name="inbox", daemon=True)
     reader.start()
     try:
-        _Shipper(config, out, stopping).run(inbox)
+        _Shipper(config, out, inbox).run()
     finally:
-        finished.set()
+        inbox.finished.set()
         out.close()
 
 

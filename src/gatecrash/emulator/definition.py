@@ -132,11 +132,10 @@ def parse_definition(document: Mapping[str, Any], source: str, lines: LineIndex 
             f"the definition must be a mapping, not {describe_type(document)}",
             hint='an API definition starts with `openapi: "3.0.1"` or `swagger: "2.0"`',
         )
-        log.raise_if_any(DefinitionError)
+        raise DefinitionError(log.problems)
     dialect = _detect_dialect(document, log)
-    if dialect is None:
-        log.raise_if_any(DefinitionError)
-        raise AssertionError("unreachable: a missing dialect is always reported")
+    if dialect is None:  # nothing else can be read without knowing the dialect
+        raise DefinitionError(log.problems)
     base = _Context(document, log, dialect)
     context = replace(base, validators=_read_validators(base), schemes=_read_security_schemes(base))
     api = Api(
@@ -892,7 +891,7 @@ def _read_integration(context: _Context, operation: Mapping[str, Any], path: Jso
     kind = _read_integration_type(context, integration, where)
     uri = _read_text(context, integration, "uri", where)
     if kind not in (None, IntegrationType.MOCK) and "uri" not in integration:
-        context.log.add((*where, "uri"), f"a {kind} integration needs a uri", hint="add `uri: ...`")
+        context.log.add((*where, "uri"), f"the {kind} integration has no uri", hint="add `uri: ...`")
     http_method = _read_text(context, integration, "httpMethod", where)
     # Every field is read even when the type is bad, so that all their problems are reported.
     result = Integration(

@@ -202,7 +202,9 @@ def parse_side_file(
         document = {}  # an empty file: every default
     if not isinstance(document, Mapping):
         log.add(
-            ROOT, f"the side file must be a mapping, not {describe_type(document)}", hint="see the format in the docs"
+            ROOT,
+            f"the side file must be a mapping, not {describe_type(document)}",
+            hint="write sections such as `stage:` and `apiKeys:` at the top level",
         )
         log.raise_if_any(SideFileError)
     log.check_keys(document, ROOT, _TOP_KEYS)
@@ -463,7 +465,11 @@ def _read_method_settings(
 
 
 def _read_given_setting(log: ProblemLog, entry: Mapping[str, Any], where: JsonPath) -> _GivenSetting:
-    level = _read_choice(log, entry, "loggingLevel", where, _LOGGING_LEVELS, "logging level")
+    if entry.get("loggingLevel") is False:
+        # YAML 1.1 reads an unquoted `loggingLevel: OFF` as the boolean false.
+        level: str | None = LoggingLevel.OFF.value
+    else:
+        level = _read_choice(log, entry, "loggingLevel", where, _LOGGING_LEVELS, "logging level")
     return _GivenSetting(
         rate=_read_rate(log, entry, "throttlingRateLimit", where),
         burst=_read_count(log, entry, "throttlingBurstLimit", where),
