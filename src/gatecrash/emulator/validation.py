@@ -92,7 +92,9 @@ def validate_body(media_type: str, schema: JsonSchema, body: bytes) -> BodyVerdi
     )
     if not errors:
         return BodyVerdict(True, media_type)
-    return BodyVerdict(False, media_type, "[" + ", ".join(_message(error) for error in errors) + "]")
+    # jsonschema reports each missing property apart; one message names them all, so keep it once.
+    messages = list(dict.fromkeys(_message(error) for error in errors))
+    return BodyVerdict(False, media_type, "[" + ", ".join(messages) + "]")
 
 
 def _json(value: Any) -> str:
