@@ -33,6 +33,10 @@ import httpx
 from gatecrash.emulator.cloudwatch import LocalLogsServer
 
 EMULATOR_CPU, LOAD_CPU = 0, 1
+LAMBDA_URI = (
+    "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+    "arn:aws:lambda:us-east-1:123456789012:function:bench/invocations"
+)
 API = """
 openapi: 3.0.1
 info: {title: bench, version: "1"}
@@ -50,7 +54,7 @@ paths:
       x-amazon-apigateway-integration:
         type: aws_proxy
         httpMethod: POST
-        uri: arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012:function:bench/invocations
+        uri: LAMBDA_URI
   /limited:
     get:
       responses: {"200": {description: ok}}
@@ -58,7 +62,7 @@ paths:
         type: mock
         requestTemplates: {application/json: '{"statusCode": 200}'}
         responses: {default: {statusCode: "200"}}
-"""
+""".replace("LAMBDA_URI", LAMBDA_URI)
 STAGE = """
 restApiId: benchapi01
 stage:
@@ -69,10 +73,10 @@ stage:
 functions:
   bench: {handler: "bench_handlers:handler", timeout: 3}
 """
-HANDLERS = '''
+HANDLERS = """
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
-'''
+"""
 
 
 def pin(pid: int, cpu: int) -> None:
@@ -108,8 +112,9 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
 
 def wrk(url: str, seconds: int, connections: int) -> tuple[float, int]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
-    output = subprocess.run(["taskset", "-c", str(LOAD_CPU), *command], capture_output=True, text=True,
-                            check=True).stdout
+    output = subprocess.run(
+        ["taskset", "-c", str(LOAD_CPU), *command], capture_output=True, text=True, check=True
+    ).stdout
     rate = re.search(r"Requests/sec:\s+([\d.]+)", output)
     total = re.search(r"(\d+) requests in", output)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -125,8 +130,12 @@ def count_events(client: Any, group: str) -> int:
     for stream in client.describe_log_streams(logGroupName=group)["logStreams"]:
         token = None
         while True:
-            kwargs: dict[str, Any] = {"logGroupName": group, "logStreamName": stream["logStreamName"],
-                                      "startFromHead": True, "limit": 10_000}
+            kwargs: dict[str, Any] = {
+                "logGroupName": group,
+                "logStreamName": stream["logStreamName"],
+                "startFromHead": True,
+                "limit": 10_000,
+            }
             if token:
                 kwargs["nextToken"] = token
             page = client.get_log_events(**kwargs)
@@ -222,14 +231,34 @@ def main() -> None:
         pin(logs.pid, LOAD_CPU)
         for child in children(logs.pid):
             pin(child, LOAD_CPU)
-        client = boto3.client("logs", endpoint_url=logs.endpoint_url, region_name="us-east-1",
-                              aws_access_key_id="testing", aws_secret_access_key="testing")
+        client = boto3.client(
+            "logs",
+            endpoint_url=logs.endpoint_url,
+            region_name="us-east-1",
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
         port = free_port()
         gatecrash = Path(sys.executable).with_name("gatecrash")
         emulator = subprocess.Popen(
-            ["taskset", "-c", str(EMULATOR_CPU), str(gatecrash), "emulator", "--definition", str(work / "api.yaml"),
-             "--side-file", str(work / "stage.yaml"), "--port", str(port), "--logs-endpoint", logs.endpoint_url],
-            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+            [
+                "taskset",
+                "-c",
+                str(EMULATOR_CPU),
+                str(gatecrash),
+                "emulator",
+                "--definition",
+                str(work / "api.yaml"),
+                "--side-file",
+                str(work / "stage.yaml"),
+                "--port",
+                str(port),
+                "--logs-endpoint",
+                logs.endpoint_url,
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.PIPE,
+        )
         try:
             wait_for_port(port)
             for child in children(emulator.pid):  # the log shipper runs beside the load, not the emulator
@@ -244,17 +273,21 @@ def main() -> None:
                 rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
                 expected = delivered_before + total
                 found, lag = wait_for_events(client, access_group, expected)
-                print(f"{route:>7}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, {args.connections} "
-                      f"connections); access-log events stored {found - delivered_before:,}/{total:,}, "
-                      f"all stored {lag:.1f} s after the load ended")
+                print(
+                    f"{route:>7}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, {args.connections} "
+                    f"connections); access-log events stored {found - delivered_before:,}/{total:,}, "
+                    f"all stored {lag:.1f} s after the load ended"
+                )
                 delivered_before = found
             accepted, throttled = asyncio.run(offered_load(port, "/bench/limited", 300, 10))
             found, _ = wait_for_events(client, access_group, delivered_before + accepted + throttled)
             elapsed = server_span(client, access_group, "/limited")
             formula = 200 + 100 * elapsed
-            print(f"token bucket (100 rps, burst 200) under 300 rps for {elapsed:.2f} s: accepted {accepted}, "
-                  f"throttled {throttled}; formula burst + rate x elapsed = {formula:.0f}; "
-                  f"deviation {100 * (accepted - formula) / formula:+.2f}%")
+            print(
+                f"token bucket (100 rps, burst 200) under 300 rps for {elapsed:.2f} s: accepted {accepted}, "
+                f"throttled {throttled}; formula burst + rate x elapsed = {formula:.0f}; "
+                f"deviation {100 * (accepted - formula) / formula:+.2f}%"
+            )
         finally:
             emulator.terminate()
             emulator.wait(10)

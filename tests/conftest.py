@@ -43,8 +43,11 @@ def logs_server() -> Iterator[LocalLogsServer]:
 @pytest.fixture(scope="session")
 def logs_client(logs_server: LocalLogsServer) -> Any:
     return boto3.client(
-        "logs", endpoint_url=logs_server.endpoint_url, region_name="us-east-1",
-        aws_access_key_id="testing", aws_secret_access_key="testing",
+        "logs",
+        endpoint_url=logs_server.endpoint_url,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
     )
 
 

@@ -13,7 +13,9 @@ from typing import Any
 Message = dict[str, Any]
 
 
-async def app(scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]) -> None:
+async def app(
+    scope: Message, receive: Callable[[], Awaitable[Message]], send: Callable[[Message], Awaitable[None]]
+) -> None:
     if scope["type"] != "http":
         return
     parts = [part for part in scope["path"].split("/") if part]
@@ -23,6 +25,11 @@ async def app(scope: Message, receive: Callable[[], Awaitable[Message]], send: C
     elif len(parts) == 2 and parts[0] == "sleep" and parts[1].isdigit():
         await asyncio.sleep(int(parts[1]) / 1000)
     body = json.dumps({"backend": "demo", "path": scope["path"], "status": status}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())],
+        }
+    )
     await send({"type": "http.response.body", "body": body})

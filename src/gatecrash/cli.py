@@ -34,15 +34,22 @@ def _parser() -> argparse.ArgumentParser:
     commands = parser.add_subparsers(dest="command", required=True)
 
     emulator = commands.add_parser(
-        "emulator", help="serve an API definition on loopback as API Gateway would",
+        "emulator",
+        help="serve an API definition on loopback as API Gateway would",
         description="Serve an OpenAPI/Swagger definition with x-amazon-apigateway-* extensions as one stage of "
-                    "a REST API, logging to CloudWatch Logs (a local moto server unless --logs-endpoint is given).")
+        "a REST API, logging to CloudWatch Logs (a local moto server unless --logs-endpoint is given).",
+    )
     emulator.add_argument("--definition", required=True, type=Path, help="the API definition (YAML or JSON)")
     emulator.add_argument("--side-file", type=Path, help="stage, usage plans, API keys and local functions (YAML)")
     emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     emulator.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL instead of the local moto server")
-    emulator.add_argument("--stage-variable", action="append", default=[], metavar="NAME=VALUE",
-                          help="set or override a stage variable (repeatable)")
+    emulator.add_argument(
+        "--stage-variable",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="set or override a stage variable (repeatable)",
+    )
 
     demo = commands.add_parser("demo", help="provoke every supported failure mode on the demo API and check each")
     demo.add_argument("--demo-dir", type=Path, default=DEMO_DIR, help=f"the demo API (default: {DEMO_DIR})")
@@ -54,7 +61,9 @@ def _stage_variables(pairs: Sequence[str]) -> dict[str, str]:
     for pair in pairs:
         name, separator, value = pair.partition("=")
         if not separator or not name:
-            raise _UsageError(f"--stage-variable {pair!r}: expected NAME=VALUE, e.g. --stage-variable backend=127.0.0.1:8080")
+            raise _UsageError(
+                f"--stage-variable {pair!r}: expected NAME=VALUE, e.g. --stage-variable backend=127.0.0.1:8080"
+            )
         variables[name] = value
     return variables
 
@@ -74,15 +83,19 @@ def _emulator(args: argparse.Namespace) -> int:
     stage = load_side_file(args.side_file) if args.side_file else StageConfig()
     for method in api.methods:
         if method.authorization.type.value != "NONE":
-            _err.print(f"[yellow]note[/yellow]: {method.http_method} {method.resource_path} uses "
-                       f"{method.authorization.type.value} authorization, which the emulator does not enforce yet")
+            _err.print(
+                f"[yellow]note[/yellow]: {method.http_method} {method.resource_path} uses "
+                f"{method.authorization.type.value} authorization, which the emulator does not enforce yet"
+            )
     server = EmulatorServer(api, stage, port=args.port, logs_endpoint=args.logs_endpoint, stage_variables=variables)
     server.prepare()
     endpoints = server.endpoints
     assert endpoints is not None
     _out.print(f"Serving [bold]{api.title}[/bold] stage [bold]{stage.stage_name}[/bold] at {endpoints.base_url}")
-    _out.print(f"Logs: {endpoints.logs_endpoint or 'CloudWatch Logs, ' + stage.region}  "
-               f"execution: {endpoints.execution_log_group}  access: {endpoints.access_log_group}")
+    _out.print(
+        f"Logs: {endpoints.logs_endpoint or 'CloudWatch Logs, ' + stage.region}  "
+        f"execution: {endpoints.execution_log_group}  access: {endpoints.access_log_group}"
+    )
     _out.print("Press Ctrl-C to stop.")
     try:
         server.serve_prepared()

@@ -46,30 +46,57 @@ class DemoProbe:
 PROBES = (
     DemoProbe("ok", "GET", "/pets", 200, None, "-"),
     DemoProbe("ok", "GET", "/pets/1", 200, None, "-"),
-    DemoProbe("unknown-route", "GET", "/nowhere", 403, "MissingAuthenticationTokenException",
-              "MISSING_AUTHENTICATION_TOKEN"),
+    DemoProbe(
+        "unknown-route", "GET", "/nowhere", 403, "MissingAuthenticationTokenException", "MISSING_AUTHENTICATION_TOKEN"
+    ),
     DemoProbe("missing-required-param", "GET", "/search", 400, "BadRequestException", "BAD_REQUEST_PARAMETERS"),
-    DemoProbe("invalid-body", "POST", "/pets", 400, "BadRequestException", "BAD_REQUEST_BODY",
-              headers={"content-type": "application/json"}, body=b'{"name": ""}'),
+    DemoProbe(
+        "invalid-body",
+        "POST",
+        "/pets",
+        400,
+        "BadRequestException",
+        "BAD_REQUEST_BODY",
+        headers={"content-type": "application/json"},
+        body=b'{"name": ""}',
+    ),
     DemoProbe("request-too-large", "POST", "/pets", 413, None, None, body=_OVERSIZED),
     DemoProbe("missing-api-key", "GET", "/keyed", 403, "ForbiddenException", "INVALID_API_KEY"),
-    DemoProbe("invalid-api-key", "GET", "/keyed", 403, "ForbiddenException", "INVALID_API_KEY",
-              headers={"x-api-key": "not-a-real-key-000000"}),
-    DemoProbe("quota-exceeded", "GET", "/keyed", 429, "LimitExceededException", "QUOTA_EXCEEDED",
-              headers={"x-api-key": DEMO_KEY}, repeat=6),
+    DemoProbe(
+        "invalid-api-key",
+        "GET",
+        "/keyed",
+        403,
+        "ForbiddenException",
+        "INVALID_API_KEY",
+        headers={"x-api-key": "not-a-real-key-000000"},
+    ),
+    DemoProbe(
+        "quota-exceeded",
+        "GET",
+        "/keyed",
+        429,
+        "LimitExceededException",
+        "QUOTA_EXCEEDED",
+        headers={"x-api-key": DEMO_KEY},
+        repeat=6,
+    ),
     DemoProbe("throttled", "GET", "/limited", 429, "TooManyRequestsException", "THROTTLED", repeat=3),
     DemoProbe("integration-timeout", "GET", "/slow", 504, "InternalServerErrorException", "INTEGRATION_TIMEOUT"),
-    DemoProbe("integration-timeout", "GET", "/backend/sleep/2000", 504, "InternalServerErrorException",
-              "INTEGRATION_TIMEOUT"),
+    DemoProbe(
+        "integration-timeout", "GET", "/backend/sleep/2000", 504, "InternalServerErrorException", "INTEGRATION_TIMEOUT"
+    ),
     DemoProbe("lambda-error", "GET", "/failing", 502, "InternalServerErrorException", "INTEGRATION_FAILURE"),
     DemoProbe("lambda-error", "GET", "/overrun", 502, "InternalServerErrorException", "INTEGRATION_FAILURE"),
-    DemoProbe("malformed-lambda-response", "GET", "/malformed", 502, "InternalServerErrorException",
-              "API_CONFIGURATION_ERROR"),
+    DemoProbe(
+        "malformed-lambda-response", "GET", "/malformed", 502, "InternalServerErrorException", "API_CONFIGURATION_ERROR"
+    ),
     DemoProbe("lambda-permission", "GET", "/locked", 500, "InternalServerErrorException", "INTEGRATION_FAILURE"),
     DemoProbe("lambda-throttled", "GET", "/busy", 500, "InternalServerErrorException", "INTEGRATION_FAILURE"),
     DemoProbe("backend-5xx", "GET", "/backend/status/503", 503, None, "-"),
-    DemoProbe("integration-misconfigured", "GET", "/misrouted", 500, "InternalServerErrorException",
-              "API_CONFIGURATION_ERROR"),
+    DemoProbe(
+        "integration-misconfigured", "GET", "/misrouted", 500, "InternalServerErrorException", "API_CONFIGURATION_ERROR"
+    ),
 )
 
 
@@ -84,7 +111,10 @@ class DemoOutcome:
     @property
     def as_expected(self) -> bool:
         return (self.status, self.error_type, self.response_type) == (
-            self.probe.status, self.probe.error_type, self.probe.response_type)
+            self.probe.status,
+            self.probe.error_type,
+            self.probe.response_type,
+        )
 
 
 @contextmanager
@@ -121,8 +151,13 @@ def _access_records(server: EmulatorServer) -> dict[str, dict[str, Any]]:
     endpoints = server.endpoints
     assert endpoints is not None
     server.flush_logs()
-    client = boto3.client("logs", endpoint_url=endpoints.logs_endpoint, region_name=server.stage.region,
-                          aws_access_key_id="testing", aws_secret_access_key="testing")
+    client = boto3.client(
+        "logs",
+        endpoint_url=endpoints.logs_endpoint,
+        region_name=server.stage.region,
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
     records: dict[str, dict[str, Any]] = {}
     for page in client.get_paginator("filter_log_events").paginate(logGroupName=endpoints.access_log_group):
         for event in page["events"]:
@@ -144,6 +179,13 @@ def run_demo(demo_dir: Path) -> list[DemoOutcome]:
     for probe, response in answers:
         request_id = response.headers.get("x-amzn-requestid")
         record = records.get(request_id) if request_id else None
-        outcomes.append(DemoOutcome(probe, response.status_code, response.headers.get("x-amzn-errortype"),
-                                    request_id, record.get("error.responseType") if record else None))
+        outcomes.append(
+            DemoOutcome(
+                probe,
+                response.status_code,
+                response.headers.get("x-amzn-errortype"),
+                request_id,
+                record.get("error.responseType") if record else None,
+            )
+        )
     return outcomes

@@ -1,11 +1,11 @@
 """gatecrash's exceptions: one tree, raised by the library, mapped to exit codes by the CLI only.
 
-    GatecrashError
-    ├── ConfigError          a file the user wrote is wrong (exit 2); carries every Problem found
-    │   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
-    │   └── SideFileError    the emulator side file (stage, usage plans, keys, functions)
-    └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
-        └── LogsError        CloudWatch Logs could not be reached, started or written
+GatecrashError
+├── ConfigError          a file the user wrote is wrong (exit 2); carries every Problem found
+│   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
+│   └── SideFileError    the emulator side file (stage, usage plans, keys, functions)
+└── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
+    └── LogsError        CloudWatch Logs could not be reached, started or written
 """
 
 from __future__ import annotations

@@ -15,15 +15,18 @@ def parse(document: Any, binary: bool = False) -> Any:
     return parse_response(json.dumps(document).encode(), binary=binary)
 
 
-@pytest.mark.parametrize("document", [
-    {"statusCode": 200, "unknown": 1},
-    "just a string",
-    {"statusCode": "test"},
-    {"statusCode": 200, "multiValueHeaders": {"a": "not-a-list"}},
-    {"statusCode": 200, "body": {"an": "object"}},
-    {"statusCode": True},
-    ["a", "list"],
-])
+@pytest.mark.parametrize(
+    "document",
+    [
+        {"statusCode": 200, "unknown": 1},
+        "just a string",
+        {"statusCode": "test"},
+        {"statusCode": 200, "multiValueHeaders": {"a": "not-a-list"}},
+        {"statusCode": 200, "body": {"an": "object"}},
+        {"statusCode": True},
+        ["a", "list"],
+    ],
+)
 def test_recorded_malformed_shapes_are_rejected(document: Any) -> None:
     with pytest.raises(MalformedProxyResponse):
         parse(document)
@@ -45,8 +48,9 @@ def test_boolean_header_values_and_null_headers_are_accepted() -> None:
 
 
 def test_headers_and_multi_value_headers_merge_as_recorded() -> None:
-    parsed = parse({"headers": {"test-multi": "value-solo", "other": "1"},
-                    "multiValueHeaders": {"tesT-Multi": ["value-multi"]}})
+    parsed = parse(
+        {"headers": {"test-multi": "value-solo", "other": "1"}, "multiValueHeaders": {"tesT-Multi": ["value-multi"]}}
+    )
     assert parsed.headers == (("tesT-Multi", "value-multi"), ("tesT-Multi", "value-solo"), ("other", "1"))
     same = parse({"headers": {"a": "1"}, "multiValueHeaders": {"a": ["1", "2"]}})
     assert same.headers == (("a", "1"), ("a", "2"))
@@ -61,15 +65,34 @@ def test_base64_body_is_decoded_only_for_binary_responses() -> None:
 
 
 def test_event_has_recorded_v1_shape() -> None:
-    event = build_event(EventInput(
-        resource_path="/pets/{petId}", path="/pets/1", http_method="GET",
-        headers=[("accept", "a"), ("x-multi", "1"), ("x-multi", "2")],
-        query=[("category", "electronics"), ("category", "books")], path_parameters={"petId": "1"},
-        stage_variables={}, body=b"", base64_body=False, request_context={"requestId": "r"},
-    ))
-    assert sorted(event) == ["body", "headers", "httpMethod", "isBase64Encoded", "multiValueHeaders",
-                             "multiValueQueryStringParameters", "path", "pathParameters", "queryStringParameters",
-                             "requestContext", "resource", "stageVariables"]
+    event = build_event(
+        EventInput(
+            resource_path="/pets/{petId}",
+            path="/pets/1",
+            http_method="GET",
+            headers=[("accept", "a"), ("x-multi", "1"), ("x-multi", "2")],
+            query=[("category", "electronics"), ("category", "books")],
+            path_parameters={"petId": "1"},
+            stage_variables={},
+            body=b"",
+            base64_body=False,
+            request_context={"requestId": "r"},
+        )
+    )
+    assert sorted(event) == [
+        "body",
+        "headers",
+        "httpMethod",
+        "isBase64Encoded",
+        "multiValueHeaders",
+        "multiValueQueryStringParameters",
+        "path",
+        "pathParameters",
+        "queryStringParameters",
+        "requestContext",
+        "resource",
+        "stageVariables",
+    ]
     assert event["queryStringParameters"] == {"category": "books"}  # last value wins (recorded)
     assert event["multiValueQueryStringParameters"] == {"category": ["electronics", "books"]}
     assert event["multiValueHeaders"]["x-multi"] == ["1", "2"]

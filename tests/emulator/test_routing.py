@@ -8,16 +8,18 @@ def method(path: str, verb: str) -> Method:
     return Method(resource_path=path, http_method=verb, pointer=f"{path} {verb}")
 
 
-ROUTER = Router([
-    method("/", "GET"),
-    method("/pets", "GET"),
-    method("/pets/{petId}", "GET"),
-    method("/pets/mine", "GET"),
-    method("/pets/{petId}/toys/{toyId}", "DELETE"),
-    method("/files/{path+}", "ANY"),
-    method("/files/readme", "PUT"),
-    method("/{proxy+}", "ANY"),
-])
+ROUTER = Router(
+    [
+        method("/", "GET"),
+        method("/pets", "GET"),
+        method("/pets/{petId}", "GET"),
+        method("/pets/mine", "GET"),
+        method("/pets/{petId}/toys/{toyId}", "DELETE"),
+        method("/files/{path+}", "ANY"),
+        method("/files/readme", "PUT"),
+        method("/{proxy+}", "ANY"),
+    ]
+)
 
 
 def resolve(path: str, verb: str) -> tuple[str, str, dict[str, str]] | None:
@@ -33,8 +35,11 @@ def test_literal_beats_parameter() -> None:
 
 
 def test_several_parameters_are_bound() -> None:
-    assert resolve("/pets/7/toys/ball", "DELETE") == ("/pets/{petId}/toys/{toyId}", "DELETE",
-                                                      {"petId": "7", "toyId": "ball"})
+    assert resolve("/pets/7/toys/ball", "DELETE") == (
+        "/pets/{petId}/toys/{toyId}",
+        "DELETE",
+        {"petId": "7", "toyId": "ball"},
+    )
 
 
 def test_greedy_parameter_takes_the_rest_of_the_path() -> None:

@@ -5,8 +5,13 @@ from datetime import UTC, datetime
 from gatecrash.emulator.model import ApiKey, Quota, QuotaPeriod, StageConfig, ThrottleLimit, UsagePlan
 from gatecrash.emulator.usage import KeyOutcome, UsagePlans, period_start
 
-PLAN = UsagePlan(id="p1", name="basic", throttle=ThrottleLimit(100, 100), quota=Quota(3, QuotaPeriod.DAY, offset=1),
-                 method_throttles={("/slow", "GET"): ThrottleLimit(1, 1)})
+PLAN = UsagePlan(
+    id="p1",
+    name="basic",
+    throttle=ThrottleLimit(100, 100),
+    quota=Quota(3, QuotaPeriod.DAY, offset=1),
+    method_throttles={("/slow", "GET"): ThrottleLimit(1, 1)},
+)
 KEYS = (
     ApiKey(id="k1", name="good", value="good-key-123456", usage_plan_ids=("p1",)),
     ApiKey(id="k2", name="off", value="disabled-key-1", enabled=False, usage_plan_ids=("p1",)),

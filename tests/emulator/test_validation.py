@@ -34,27 +34,35 @@ def error(document: Any) -> str:
 
 
 def test_missing_and_extra_properties_recorded_wording() -> None:
-    assert error({"foo": 1}) == ('[object has missing required properties (["name","tags"]), object instance has '
-                                 'properties which are not allowed by the schema: ["foo"]]')
+    assert error({"foo": 1}) == (
+        '[object has missing required properties (["name","tags"]), object instance has '
+        'properties which are not allowed by the schema: ["foo"]]'
+    )
 
 
 def test_type_enum_string_number_and_array_wording() -> None:
     base = {"name": "ab", "tags": ["x"]}
     assert error({**base, "age": "3"}) == (
-        '[instance type (string) does not match any allowed primitive type (allowed: ["integer"])]')
+        '[instance type (string) does not match any allowed primitive type (allowed: ["integer"])]'
+    )
     assert error({**base, "kind": "cow"}) == (
-        '[instance value ("cow") not found in enum (possible values: ["cat","dog"])]')
+        '[instance value ("cow") not found in enum (possible values: ["cat","dog"])]'
+    )
     assert error({**base, "name": "a"}) == '[string "a" is too short (length: 1, required minimum: 2)]'
     assert error({**base, "name": "abcdef"}) == '[string "abcdef" is too long (length: 6, maximum allowed: 5)]'
     assert error({**base, "name": "AB"}) == '[ECMA 262 regex "^[a-z]+$" does not match input string "AB"]'
     assert error({**base, "age": -1}) == (
-        "[numeric instance is lower than the required minimum (minimum: 0, found: -1)]")
+        "[numeric instance is lower than the required minimum (minimum: 0, found: -1)]"
+    )
     assert error({**base, "age": 31}) == (
-        "[numeric instance is greater than the required maximum (maximum: 30, found: 31)]")
+        "[numeric instance is greater than the required maximum (maximum: 30, found: 31)]"
+    )
     assert error({"name": "ab", "tags": []}) == (
-        "[array is too short: must have at least 1 elements but instance has 0 elements]")
+        "[array is too short: must have at least 1 elements but instance has 0 elements]"
+    )
     assert error({"name": "ab", "tags": [1, 2, 3]}) == (
-        "[array is too long: must have at most 2 elements but instance has 3 elements]")
+        "[array is too long: must have at most 2 elements but instance has 3 elements]"
+    )
 
 
 def test_bad_or_empty_json_is_an_unknown_parsing_error() -> None:
@@ -89,7 +97,9 @@ def test_missing_parameters_in_aws_order_header_path_query_keeping_definition_or
 def test_model_selection_by_content_type_then_default_then_json() -> None:
     xml, default, js = {"x": 1}, {"d": 1}, {"j": 1}
     assert select_model(method(models={"application/xml": xml, "$default": default}), "application/xml") == (
-        "application/xml", xml)
+        "application/xml",
+        xml,
+    )
     assert select_model(method(models={"$default": default}), "text/plain") == ("text/plain", default)
     # No Content-Type: the application/json model applies (LocalStack recording).
     assert select_model(method(models={"application/json": js}), None) == ("application/json", js)
