@@ -59,8 +59,11 @@ LogReader = Callable[[EmulatorServer, str], list[str]]
 def _messages(logs_client: Any, group: str, request_id: str) -> list[str]:
     messages: list[str] = []
     paginator = logs_client.get_paginator("filter_log_events")
-    for page in paginator.paginate(logGroupName=group):
-        messages.extend(event["message"] for event in page["events"] if request_id in event["message"])
+    try:
+        for page in paginator.paginate(logGroupName=group):
+            messages.extend(event["message"] for event in page["events"] if request_id in event["message"])
+    except logs_client.exceptions.ResourceNotFoundException:
+        return []  # nothing was ever written to the group
     return messages
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import signal
 import socket
 import subprocess
@@ -231,20 +232,27 @@ def test_fit_message_counts_utf8_bytes_plus_26() -> None:
 # -- failures -----------------------------------------------------------------------------------
 
 
-def test_flush_to_a_dead_endpoint_raises_logs_error_naming_it() -> None:
-    endpoint = f"http://127.0.0.1:{free_port()}"  # nobody listens there
-    sink = CloudWatchLogSink(endpoint, REGION)
+@pytest.fixture
+def dead_sink() -> Iterator[CloudWatchLogSink]:
+    """A sink whose endpoint has nobody listening; closed even if the test fails."""
+    sink = CloudWatchLogSink(f"http://127.0.0.1:{free_port()}", REGION)
+    yield sink
+    with contextlib.suppress(LogsError):
+        sink.close(timeout=0.1)
+
+
+def test_flush_to_a_dead_endpoint_raises_logs_error_naming_it(dead_sink: CloudWatchLogSink) -> None:
     for i in range(3):
-        sink.emit("g", "s", now_ms(), f"lost {i}")
+        dead_sink.emit("g", "s", now_ms(), f"lost {i}")
 
     started = time.monotonic()
     with pytest.raises(LogsError, match=r"127\.0\.0\.1:\d+ did not store 3 pending log event"):
-        sink.flush(timeout=0.5)
+        dead_sink.flush(timeout=0.5)
     assert time.monotonic() - started < 1.5
 
     with pytest.raises(LogsError, match="3 pending"):
-        sink.close(timeout=0.2)
-    assert gone(sink.shipper_pid)
+        dead_sink.close(timeout=0.2)
+    assert gone(dead_sink.shipper_pid)
 
 
 def test_flush_after_close_refuses_late_events(server: LocalLogsServer) -> None:

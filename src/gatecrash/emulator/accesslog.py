@@ -45,7 +45,7 @@ DEFAULT_FIELDS = (
 )
 DEFAULT_FORMAT = "{" + ",".join(f'"{name}":"$context.{name}"' for name in DEFAULT_FIELDS) + "}"
 
-_VARIABLE = re.compile(r"\$\{?context((?:\.[A-Za-z0-9_]+)+)\}?")
+_VARIABLE = re.compile(r"\$\{context(?P<braced>(?:\.[A-Za-z0-9_]+)+)\}|\$context(?P<name>(?:\.[A-Za-z0-9_]+)+)")
 
 
 # Already a JSON string (with its quotes): substituted as it is.
@@ -62,7 +62,7 @@ def render(log_format: str, values: Mapping[str, str]) -> str:
     """Substitute every `$context.x` (or `${context.x}`) in `log_format`; unknown or unset -> `-`."""
 
     def value(match: re.Match[str]) -> str:
-        name = match.group(1)[1:]
+        name = (match.group("braced") or match.group("name"))[1:]
         found = values.get(name)
         return _escaped(name, found) if found else "-"
 

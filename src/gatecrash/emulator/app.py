@@ -11,6 +11,7 @@ one place.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -27,6 +28,7 @@ from gatecrash.emulator.routing import Router
 from gatecrash.emulator.throttle import StageThrottle, take_all
 from gatecrash.emulator.usage import KeyOutcome, UsagePlans
 
+_log = logging.getLogger("gatecrash.emulator")
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -93,7 +95,13 @@ class Emulator:
             await _send(send, 413, [("Content-Type", "text; charset=utf-8")], _TOO_LARGE_BODY)
             return
         exchange = _exchange_from(scope, body)
-        status, headers, payload = await self.handle(exchange)
+        try:
+            status, headers, payload = await self.handle(exchange)
+        except Exception:
+            # A fault of the emulator itself still gets API Gateway's generic answer, never a
+            # dropped connection or a traceback on the wire; the traceback goes to the server log.
+            _log.exception("emulator fault on %s %s", exchange.http_method, exchange.full_path)
+            status, headers, payload = self._gateway_response(exchange, GatewayError("API_CONFIGURATION_ERROR"), False)
         await _send(send, status, headers, payload)
         self._finish(exchange, len(payload))
 

@@ -181,10 +181,10 @@ def _rejected_count(response: PutLogEventsResponseTypeDef, sent: int) -> int:
 
 # --------------------------------------------------------------------------------------------
 # Messages between the emulator process and the shipper child
-
-# Parent to child: length-prefixed frames, a pickled _ShipperConfig then marshalled _Batches.
-# marshal (builtin types only, same interpreter on both ends) costs half of pickle per event,
-# which does not memoise; child to parent: a few pickled messages a second.
+#
+# Parent to child: length-prefixed frames, a pickled _ShipperConfig then marshalled _Batches;
+# marshal (builtin types only, the same interpreter at both ends) costs half what pickle does
+# per event. Child to parent: a few pickled _Progress/_Trouble messages a second.
 # --------------------------------------------------------------------------------------------
 
 
@@ -212,6 +212,7 @@ class _Trouble:
 
 
 def _frame(payload: bytes) -> bytes:
+    """Length-prefixed, so the reader needs no delimiter and never reads past a message."""
     return _FRAME_HEADER.pack(len(payload)) + payload
 
 
@@ -615,7 +616,7 @@ class CloudWatchLogSink:
     def emit(self, group: str, stream: str, timestamp_ms: int, message: str) -> None:
         """Queue one event: one tuple and one deque append (thread-safe, O(1), never blocks).
 
-        Events emitted after close() are ignored.
+        Events emitted after close() are never shipped (flush() then says so).
         """
         self._append((group, stream, timestamp_ms, message))
 
@@ -729,12 +730,12 @@ class CloudWatchLogSink:
             # Read before draining: every event emitted before this flush request is drained.
             request = self._flush_requests
             closing = self._closing
-        remaining = len(self._queue)
+        popleft = self._queue.popleft
+        remaining = len(self._queue)  # only this thread pops, so at least this many are there
         while remaining:
             # Slices bound how long one encoding holds the GIL the event loop is waiting for.
             count = min(remaining, _HANDOVER_SLICE)
             remaining -= count
-            popleft = self._queue.popleft
             events = [popleft() for _ in range(count)]
             with self._cond:
                 self._handed_seq += 1

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import json
 import re
+import socket
 import time
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -425,8 +426,16 @@ def _source_value(source: str, exchange: Exchange, variables: Mapping[str, str])
 
 
 def _network_reason(exc: httpx.HTTPError) -> str:
-    if isinstance(exc, httpx.ConnectError):
-        return "Connection refused" if "refused" in str(exc).lower() else "Unknown host"
+    """Java's wording for the socket failure underneath, as AWS's logs quote it."""
+    cause: BaseException | None = exc
+    while cause is not None:
+        if isinstance(cause, ConnectionRefusedError):
+            return "Connection refused"
+        if isinstance(cause, ConnectionResetError):
+            return "Connection reset by peer"
+        if isinstance(cause, socket.gaierror):
+            return f"{exc.request.url.host}: Name or service not known"
+        cause = cause.__cause__ or cause.__context__
     if isinstance(exc, httpx.RemoteProtocolError):
         return "Connection is closed"
-    return "Connection reset by peer"
+    return str(exc) or type(exc).__name__

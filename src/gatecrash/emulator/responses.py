@@ -106,7 +106,10 @@ class RenderedResponse:
 
 
 # `$context.error.message`, `${context.requestId}`, `$stageVariables.name` ...
-_REFERENCE = re.compile(r"\$\{?(context|stageVariables)((?:\.[A-Za-z0-9_]+)+)\}?")
+_REFERENCE = re.compile(
+    r"\$\{(?P<braced_scope>context|stageVariables)(?P<braced>(?:\.[A-Za-z0-9_]+)+)\}"
+    r"|\$(?P<scope>context|stageVariables)(?P<name>(?:\.[A-Za-z0-9_]+)+)"
+)
 Lookup = Callable[[str], str | None]
 
 
@@ -114,7 +117,8 @@ def substitute(template: str, context: Lookup, stage_variables: Mapping[str, str
     """Fill `$context.*` and `$stageVariables.*` references, the part of VTL gateway responses use."""
 
     def replace(match: re.Match[str]) -> str:
-        scope, dotted = match.group(1), match.group(2)[1:]
+        scope = match.group("braced_scope") or match.group("scope")
+        dotted = (match.group("braced") or match.group("name"))[1:]
         value = context(dotted) if scope == "context" else stage_variables.get(dotted)
         return "" if value is None else value
 
