@@ -22,7 +22,7 @@ DEMO_DIR = Path("scenarios/demo")
 
 # Piped output (CI logs, `make demo | tee`) gets a wide table instead of rich's 80 columns.
 _out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
-_err = Console(stderr=True, highlight=False)
+_err = Console(stderr=True, highlight=False, soft_wrap=True)  # error lines stay whole for grep
 
 
 def _parser() -> argparse.ArgumentParser:

@@ -315,3 +315,36 @@ def test_a_fault_inside_the_emulator_is_answered_as_a_500(emulator: Any, monkeyp
     assert response.status_code == 500
     assert response.content == b'{"message": "Internal server error"}'
     assert client.get("/nope").status_code == 403  # and it keeps serving
+
+
+def test_binary_media_types_base64_in_the_event_and_decoded_for_binary_accept(emulator: Any, tmp_path: Path) -> None:
+    (tmp_path / "binary_handlers.py").write_text(
+        "import base64\n"
+        "def echo(event, context):\n"
+        "    return {'statusCode': 200, 'headers': {'Content-Type': 'image/png'}, 'isBase64Encoded': True,\n"
+        "            'body': event['body'] if event['isBase64Encoded'] else base64.b64encode(b'text').decode()}\n"
+    )
+    side = """
+stage: {stageName: s}
+functions:
+  echo: {handler: "binary_handlers:echo"}
+"""
+    uri = (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:echo/invocations"
+    )
+    document = definition(
+        {
+            "/img": {
+                "post": {"x-amazon-apigateway-integration": {"type": "aws_proxy", "httpMethod": "POST", "uri": uri}}
+            }
+        },
+        **{"x-amazon-apigateway-binary-media-types": ["image/png"]},
+    )
+    _, client = emulator(document, side)
+    png = b"\x89PNG\r\n\x1a\n\x00\xff"
+    binary = client.post("/img", content=png, headers={"content-type": "image/png", "accept": "image/png"})
+    assert binary.content == png
+    # Without a binary Accept the base64 text comes back as it is (LocalStack recording).
+    text = client.post("/img", content=png, headers={"content-type": "image/png", "accept": "application/json"})
+    assert text.content == b"iVBORw0KGgoA/w=="

@@ -53,7 +53,9 @@ class Emulator:
         self._router = Router(api.methods)
         self._stage_throttle = StageThrottle(stage)
         self._usage = UsagePlans(stage)
-        self._integrations = IntegrationRunner(stage, LambdaRuntime(stage.functions, stage.handler_paths))
+        self._integrations = IntegrationRunner(
+            stage, LambdaRuntime(stage.functions, stage.handler_paths), api.binary_media_types
+        )
         self._stage_prefix = f"/{stage.stage_name}"
         self._api_stage = f"{stage.rest_api_id}/{stage.stage_name}"
         self._execution_group = stage.execution_log_group

@@ -8,6 +8,7 @@ Log line texts: apigw-reference.md, "Execution logs" and "Lambda proxy integrati
 from __future__ import annotations
 
 import asyncio
+import fnmatch
 import json
 import re
 import socket
@@ -75,8 +76,9 @@ def _ms(started: float) -> int:
 
 
 class IntegrationRunner:
-    def __init__(self, stage: StageConfig, lambdas: LambdaRuntime) -> None:
+    def __init__(self, stage: StageConfig, lambdas: LambdaRuntime, binary_media_types: tuple[str, ...] = ()) -> None:
         self._stage = stage
+        self._binary_media_types = binary_media_types
         self._lambdas = lambdas
         self._client: httpx.AsyncClient | None = None
 
@@ -156,7 +158,7 @@ class IntegrationRunner:
                 path_parameters=exchange.path_parameters,
                 stage_variables=stage.variables,
                 body=exchange.body,
-                base64_body=False,
+                base64_body=media_type_matches(self._binary_media_types, exchange.header("content-type")),
                 request_context=context,
             )
         )
@@ -237,7 +239,10 @@ class IntegrationRunner:
             exchange.integration_error = f"Lambda Customer Function Error:{invocation.error_message}"
             return GatewayError("INTEGRATION_FAILURE", status_override=502)
         try:
-            parsed = proxy.parse_response(invocation.payload)
+            # A binary answer needs the client's Accept to name a binary media type (AWS docs,
+            # "Return binary media from a Lambda proxy integration").
+            binary = media_type_matches(self._binary_media_types, exchange.header("accept"))
+            parsed = proxy.parse_response(invocation.payload, binary=binary)
         except proxy.MalformedProxyResponse:
             exchange.integration_error = "Execution failed due to configuration error: Malformed Lambda proxy response"
             return internal_error("API_CONFIGURATION_ERROR", exchange.integration_error, exchange, status=502)
@@ -403,6 +408,18 @@ def _select(responses: tuple[IntegrationResponse, ...], selector: str) -> Integr
         elif re.fullmatch(pattern, selector, flags=re.DOTALL):
             return response
     return default
+
+
+def media_type_matches(media_types: tuple[str, ...], header: str | None) -> bool:
+    """Whether any media type listed in a Content-Type or Accept header is one of `media_types`.
+
+    Binary media types may use `*` wildcards and are written with `~1` for `/` in exports.
+    """
+    if not header or not media_types:
+        return False
+    patterns = [pattern.replace("~1", "/").lower() for pattern in media_types]
+    offered = [part.split(";", 1)[0].strip().lower() for part in header.split(",")]
+    return any(fnmatch.fnmatchcase(item, pattern) for item in offered for pattern in patterns)
 
 
 def _fill_stage_variables(uri: str, variables: Mapping[str, str]) -> str:
