@@ -81,8 +81,8 @@ def test_customised_gateway_response_status_headers_and_template(emulator: Any) 
                         "gatewayresponse.header.x-echo": "method.request.header.x-caller",
                     },
                     "responseTemplates": {
-                        "application/json": '{"error": "$context.error.message", "type": "$context.error.responseType", '
-                        '"id": "$context.requestId"}'
+                        "application/json": '{"error": "$context.error.message", '
+                        '"type": "$context.error.responseType", "id": "$context.requestId"}'
                     },
                 }
             }
