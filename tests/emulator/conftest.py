@@ -19,31 +19,25 @@ DEMO_KEY = "gatecrash-demo-key-0123456789abcdef"
 RETIRED_KEY = "gatecrash-retired-key-0123456789abc"
 
 
-def start_demo(logs_server: LocalLogsServer, backend: str) -> EmulatorServer:
+def running_demo(logs_server: LocalLogsServer, backend: str) -> Iterator[EmulatorServer]:
     api = load_definition(DEMO / "api.yaml")
     stage = load_side_file(DEMO / "stage.yaml")
-    return EmulatorServer(
-        api, stage, logs_endpoint=logs_server.endpoint_url, stage_variables={"backend": backend}
-    ).start()
+    server = EmulatorServer(api, stage, logs_endpoint=logs_server.endpoint_url, stage_variables={"backend": backend})
+    try:
+        yield server.start()
+    finally:
+        server.close()
 
 
 @pytest.fixture(scope="module")
 def demo(logs_server: LocalLogsServer, demo_backend: str) -> Iterator[EmulatorServer]:
-    server = start_demo(logs_server, demo_backend)
-    try:
-        yield server
-    finally:
-        server.close()
+    yield from running_demo(logs_server, demo_backend)
 
 
 @pytest.fixture
 def fresh_demo(logs_server: LocalLogsServer, demo_backend: str) -> Iterator[EmulatorServer]:
     """A demo emulator of its own, for tests that use up throttles and quotas."""
-    server = start_demo(logs_server, demo_backend)
-    try:
-        yield server
-    finally:
-        server.close()
+    yield from running_demo(logs_server, demo_backend)
 
 
 @pytest.fixture

@@ -279,7 +279,7 @@ class Emulator:
             self.api.gateway_responses,
             context.get,
             self.stage.variables,
-            lambda expression: _request_value(exchange, expression),
+            exchange.method_request_value,
         )
         exchange.status = rendered.status
         if (
@@ -308,16 +308,6 @@ class Emulator:
             int(exchange.received * 1000),
             accesslog.render(self._access_format, values),
         )
-
-
-def _request_value(exchange: Exchange, expression: str) -> str | None:
-    if expression.startswith("method.request.header."):
-        return exchange.header(expression.removeprefix("method.request.header."))
-    if expression.startswith("method.request.querystring."):
-        return exchange.query_value(expression.removeprefix("method.request.querystring."))
-    if expression.startswith("method.request.path."):
-        return exchange.path_parameters.get(expression.removeprefix("method.request.path."))
-    return None
 
 
 async def _read_body(scope: Scope, receive: Receive) -> bytes | None:

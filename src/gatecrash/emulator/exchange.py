@@ -58,6 +58,19 @@ class Exchange:
                 value = item
         return value
 
+    def method_request_value(self, expression: str) -> str | None:
+        """`method.request.{path,querystring,header}.NAME` as mapping expressions name them."""
+        location, _, name = expression.removeprefix("method.request.").partition(".")
+        if not expression.startswith("method.request.") or not name:
+            return None
+        if location == "path":
+            return self.path_parameters.get(name)
+        if location == "querystring":
+            return self.query_value(name)
+        if location == "header":
+            return self.header(name)
+        return None
+
     def write(self, message: str) -> None:
         if self.log is not None:
             self.log.add(message)

@@ -429,17 +429,11 @@ def _fill_stage_variables(uri: str, variables: Mapping[str, str]) -> str:
 def _source_value(source: str, exchange: Exchange, variables: Mapping[str, str]) -> str | None:
     if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
         return source[1:-1]
-    if source.startswith("method.request.path."):
-        return exchange.path_parameters.get(source.removeprefix("method.request.path."))
-    if source.startswith("method.request.querystring."):
-        return exchange.query_value(source.removeprefix("method.request.querystring."))
-    if source.startswith("method.request.header."):
-        return exchange.header(source.removeprefix("method.request.header."))
     if source.startswith("stageVariables."):
         return variables.get(source.removeprefix("stageVariables."))
     if source == "context.requestId":
         return exchange.request_id
-    return None
+    return exchange.method_request_value(source)
 
 
 def _network_reason(exc: httpx.HTTPError) -> str:
