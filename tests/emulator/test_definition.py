@@ -24,7 +24,8 @@ from gatecrash.emulator.model import (
 )
 from gatecrash.errors import DefinitionError, Problem
 
-EXPORTS = Path("/work/shared/exports")
+# The real definitions kept beside the repository (../shared/exports, see its README).
+EXPORTS = Path(__file__).resolve().parents[3] / "shared" / "exports"
 # Which real files load as they are: the others are templates (CloudFormation intrinsics where
 # strings belong, external $refs) that need substituting first.
 EXPECTED_TO_FAIL = {
@@ -69,6 +70,11 @@ info: {title: t}
 
 
 # --- real exports ------------------------------------------------------------------------------------
+
+
+def test_the_ten_real_exports_are_beside_the_repository() -> None:
+    # Without them the parametrised test below would collect nothing and pass unseen.
+    assert len(list(EXPORTS.glob("[0-9]*"))) == 10, f"expected ../shared/exports with 10 definitions at {EXPORTS}"
 
 
 @pytest.mark.parametrize("path", sorted(EXPORTS.glob("[0-9]*")), ids=lambda path: path.name)
