@@ -211,6 +211,12 @@ def test_empty_body_is_invalid(client: httpx.Client) -> None:
     assert response.content == b'{"message": "Invalid request body"}'
 
 
+def test_body_of_a_content_type_without_model_is_not_validated(client: httpx.Client) -> None:
+    # AWS docs: "If no matching content type is found, request validation is not performed."
+    response = client.post("/pets", content=b"name,kind\nTom,cat\n", headers={"content-type": "text/csv"})
+    assert response.status_code == 201
+
+
 def test_valid_body_reaches_the_function(client: httpx.Client) -> None:
     response = client.post("/pets", json={"name": "Tom", "kind": "cat"})
     assert response.status_code == 201

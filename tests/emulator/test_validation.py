@@ -94,7 +94,7 @@ def test_missing_parameters_in_aws_order_header_path_query_keeping_definition_or
     assert missing_parameters(m, present) == []
 
 
-def test_model_selection_by_content_type_then_default_then_json() -> None:
+def test_model_selection_by_content_type_then_default_and_no_validation_otherwise() -> None:
     xml, default, js = {"x": 1}, {"d": 1}, {"j": 1}
     assert select_model(method(models={"application/xml": xml, "$default": default}), "application/xml") == (
         "application/xml",
@@ -103,5 +103,6 @@ def test_model_selection_by_content_type_then_default_then_json() -> None:
     assert select_model(method(models={"$default": default}), "text/plain") == ("text/plain", default)
     # No Content-Type: the application/json model applies (LocalStack recording).
     assert select_model(method(models={"application/json": js}), None) == ("application/json", js)
-    assert select_model(method(models={"application/json": js}), "text/csv; charset=utf-8") == ("text/csv", js)
+    # An unmatched content type is not validated (AWS docs, "Request validation for REST APIs").
+    assert select_model(method(models={"application/json": js}), "text/csv; charset=utf-8") is None
     assert select_model(method(), "application/json") is None

@@ -53,13 +53,18 @@ def parameters_message(missing: Sequence[str]) -> str:
 
 
 def select_model(method: Method, content_type: str | None) -> tuple[str, JsonSchema] | None:
-    """The model for the request's media type, else `$default`, else `application/json`."""
+    """The model for the request's media type, else `$default`; None means "do not validate".
+
+    AWS docs ("Request validation for REST APIs"): "If no matching content type is found, request
+    validation is not performed. To use the same model regardless of the content type, set the
+    content type for your data model to $default." A request without Content-Type is validated
+    against the `application/json` model (LocalStack recording against AWS).
+    """
     media_type = (content_type or "application/json").split(";", 1)[0].strip().lower()
-    models = method.request_models
-    for key in (media_type, "$default", "application/json"):
-        for declared, schema in models.items():
-            if declared.lower() == key:
-                return media_type, schema
+    models = {declared.lower(): schema for declared, schema in method.request_models.items()}
+    for key in (media_type, "$default"):
+        if key in models:
+            return media_type, models[key]
     return None
 
 
