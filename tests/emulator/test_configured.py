@@ -11,6 +11,7 @@ from typing import Any
 import httpx
 import pytest
 
+from gatecrash.emulator import ids
 from gatecrash.emulator.cloudwatch import LocalLogsServer
 from gatecrash.emulator.definition import load_definition
 from gatecrash.emulator.model import StageConfig
@@ -348,3 +349,41 @@ functions:
     # Without a binary Accept the base64 text comes back as it is (LocalStack recording).
     text = client.post("/img", content=png, headers={"content-type": "image/png", "accept": "application/json"})
     assert text.content == b"iVBORw0KGgoA/w=="
+
+
+def test_usage_plan_per_method_throttle_is_429_with_the_key_throttle_line(
+    emulator: Any, execution_log: LogReader
+) -> None:
+    # Log line: KC "api-gateway-429-limit" (apigw-reference.md, "Failure lines").
+    side = """
+restApiId: plantest01
+stage: {stageName: s}
+usagePlans:
+  - id: gold
+    name: gold
+    throttle: {rateLimit: 100, burstLimit: 100}
+    apiStages:
+      - {apiId: plantest01, stage: s, throttle: {"/pets/GET": {rateLimit: 1, burstLimit: 1}}}
+apiKeys:
+  - {id: k1, name: k1, value: "plan-key-0123456789"}
+usagePlanKeys:
+  - {usagePlanId: gold, keyId: k1}
+"""
+    document = definition(
+        {"/pets": {"get": {"security": [{"api_key": []}], "x-amazon-apigateway-integration": MOCK}}},
+        components={"securitySchemes": {"api_key": {"type": "apiKey", "name": "x-api-key", "in": "header"}}},
+    )
+    server, client = emulator(document, side)
+    first = client.get("/pets", headers={"x-api-key": "plan-key-0123456789"})
+    second = client.get("/pets", headers={"x-api-key": "plan-key-0123456789"})
+    assert first.status_code == 200
+    assert second.status_code == 429
+    assert second.content == b'{"message":"Too Many Requests"}'
+    assert second.headers["x-amzn-errortype"] == "TooManyRequestsException"
+    request_id = second.headers["x-amzn-requestid"]
+    lines = execution_log(server, request_id)
+    assert lines[-1] == (
+        f"({request_id}) API Key *************456789 exceeded throttle limit for API Stage plantest01/s: Key "
+        "throttle limit exceeded for Usage Plan ID gold, RestApi plantest01, Stage s, Resource "
+        f"{ids.resource_id('/pets')}, HttpMethod GET. Limit: 1.00 Burst: 1"
+    )
