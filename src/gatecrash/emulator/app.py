@@ -11,6 +11,7 @@ one place.
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,9 @@ from gatecrash.emulator.throttle import StageThrottle, take_all
 from gatecrash.emulator.usage import KeyOutcome, UsagePlans
 
 _log = logging.getLogger("gatecrash.emulator")
+# A check passes (None) or names the gateway response; a check that calls out (a Lambda
+# authorizer) is a coroutine function.
+Check = Callable[["Exchange"], "GatewayError | None | Awaitable[GatewayError | None]"]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -63,7 +67,7 @@ class Emulator:
         self._access_format = (stage.access_log.format if stage.access_log else None) or accesslog.DEFAULT_FORMAT
         self._execution_stream = ids.log_stream_name()
         self._access_stream = ids.log_stream_name()
-        self.checks: tuple[Callable[[Exchange], GatewayError | None], ...] = (
+        self.checks: tuple[Check, ...] = (
             self._stage_throttling,
             self._api_key,
             self._start_execution,
@@ -111,7 +115,8 @@ class Emulator:
         """Run one request through the gateway; returns status, headers and body."""
         error = self._route(exchange)
         for check in self.checks if error is None else ():
-            error = check(exchange)
+            outcome = check(exchange)
+            error = await outcome if inspect.isawaitable(outcome) else outcome
             if error is not None:
                 break
         trace = False
