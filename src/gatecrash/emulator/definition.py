@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
-from gatecrash.emulator._yamlpos import (
+from gatecrash._yamlpos import (
     ROOT,
     JsonPath,
     LineIndex,

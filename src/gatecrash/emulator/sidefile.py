@@ -72,7 +72,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from gatecrash.emulator._yamlpos import (
+from gatecrash._yamlpos import (
     ROOT,
     JsonPath,
     LineIndex,
