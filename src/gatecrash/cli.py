@@ -12,13 +12,20 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gatecrash import __version__
-from gatecrash.errors import ConfigError, EnvironmentProblem, GatecrashError
+from gatecrash.catalogue import Catalogue, load_catalogue
+from gatecrash.errors import ConfigError, EnvironmentProblem, GatecrashError, Problem, ScenarioError
+from gatecrash.report.files import write_report
+from gatecrash.run import RunResult, run_scenario
+from gatecrash.runner.verdict import StepResult, Verdict
+from gatecrash.scenario import Burst, Scenario, load_scenario, scenario_files
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 DEMO_DIR = Path("scenarios/demo")
+REPORTS_DIR = Path("reports")
 
 # Piped output (CI logs, `make demo | tee`) gets a wide table instead of rich's 80 columns.
 _out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
@@ -51,8 +58,16 @@ def _parser() -> argparse.ArgumentParser:
         help="set or override a stage variable (repeatable)",
     )
 
-    demo = commands.add_parser("demo", help="provoke every supported failure mode on the demo API and check each")
-    demo.add_argument("--demo-dir", type=Path, default=DEMO_DIR, help=f"the demo API (default: {DEMO_DIR})")
+    run = commands.add_parser("run", help="provoke each scenario's failure modes and check every answer",
+                              description="Run scenario files (or the scenario files of folders). With no argument, "
+                                          f"runs {DEMO_DIR}/ against the embedded emulator.")
+    run.add_argument("scenarios", nargs="*", type=Path, help=f"scenario files or folders (default: {DEMO_DIR})")
+    run.add_argument("--reports", type=Path, default=REPORTS_DIR, help=f"where reports go (default: {REPORTS_DIR})")
+
+    validate = commands.add_parser("validate", help="check scenario files without sending anything")
+    validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
+
+    commands.add_parser("modes", help="list the failure modes gatecrash knows")
     return parser
 
 
@@ -104,33 +119,93 @@ def _emulator(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
-def _demo(args: argparse.Namespace) -> int:
-    from gatecrash.demo import run_demo
+def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
+    catalogue = load_catalogue()
+    files = scenario_files(paths)
+    if not files:
+        raise _UsageError(f"no scenario files in {', '.join(map(str, paths))} (a scenario has a top-level 'probes:')")
+    scenarios: list[Scenario] = []
+    problems: list[Problem] = []
+    for path in files:
+        try:
+            scenarios.append(load_scenario(path, catalogue.ids))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise ScenarioError(problems)
+    return catalogue, scenarios
 
-    with _out.status("Provoking every failure mode on the demo API..."):
-        outcomes = run_demo(args.demo_dir)
-    table = Table(title="gatecrash demo: one request per failure mode")
-    for column in ("mode", "request", "expected", "observed", "access log responseType", ""):
+
+def _validate(args: argparse.Namespace) -> int:
+    _, scenarios = _load(args.scenarios)
+    for scenario in scenarios:
+        _out.print(f"{scenario.source}: valid: {len(scenario.steps)} probes, {scenario.planned_requests} requests "
+                   f"planned (max {scenario.limits.max_requests})")
+    return EXIT_OK
+
+
+def _modes(args: argparse.Namespace) -> int:
+    table = Table(title="Failure modes")
+    for column in ("mode", "status", "x-amzn-ErrorType", "responseType", "before integration", "title"):
         table.add_column(column)
-    for outcome in outcomes:
-        probe = outcome.probe
-        table.add_row(
-            probe.mode,
-            f"{probe.method} {probe.path}" + (f" x{probe.repeat}" if probe.repeat > 1 else ""),
-            f"{probe.status} {probe.error_type or ''}".strip(),
-            f"{outcome.status} {outcome.error_type or ''}".strip(),
-            outcome.response_type or "(no log: answered at the front door)",
-            "[green]as expected[/green]" if outcome.as_expected else "[red]NOT as expected[/red]",
-        )
+    for mode in load_catalogue():
+        table.add_row(mode.id, mode.expected_status_text(), mode.error_type or "-", mode.response_type or "-",
+                      "yes" if mode.before_integration else "no", mode.title)
     _out.print(table)
-    failed = sum(not outcome.as_expected for outcome in outcomes)
-    _out.print(f"{len(outcomes) - failed} as expected, {failed} not.")
-    return EXIT_OK if failed == 0 else EXIT_FAILED
+    return EXIT_OK
+
+
+_VERDICT_STYLE = {"CONFIRMED": "green", "UNCONFIRMED": "green", "WRONG_CAUSE": "red", "WRONG_STATUS": "red",
+                  "ERROR": "red"}
+
+
+def _observed(result: StepResult) -> str:
+    observations = result.record.observations
+    if isinstance(result.record.step, Burst):
+        counts: dict[str, int] = {}
+        for observation in observations:
+            key = str(observation.status) if observation.status is not None else "error"
+            counts[key] = counts.get(key, 0) + 1
+        return ", ".join(f"{count}x {status}" for status, count in sorted(counts.items()))
+    last = observations[-1]
+    if last.status is None:
+        return "no answer"
+    return f"{last.status} {last.error_type or ''}".strip()
+
+
+def _table(run: RunResult) -> Table:
+    table = Table(title=f"{run.scenario.name}: {run.target.description}")
+    for column in ("probe", "mode", "expected", "observed", "verdict", "reason"):
+        table.add_column(column)
+    for result in run.results:
+        style = _VERDICT_STYLE[result.verdict.value]
+        expected = f"{result.mode.expected_status_text()} {result.mode.error_type or ''}".strip()
+        reason = "awaiting log confirmation" if result.verdict.value == "UNCONFIRMED" else result.reason
+        table.add_row(result.name, result.mode.id, expected, _observed(result),
+                      f"[{style}]{result.verdict.value}[/{style}]", reason)
+    return table
+
+
+def _run(args: argparse.Namespace) -> int:
+    catalogue, scenarios = _load(args.scenarios or [DEMO_DIR])
+    all_expected = True
+    for scenario in scenarios:
+        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+                      console=_out, transient=True) as progress:
+            task = progress.add_task(f"{scenario.name}: provoking", total=len(scenario.steps))
+            run = run_scenario(scenario, catalogue, lambda step, sent: progress.advance(task))
+        _out.print(_table(run))
+        path = write_report(args.reports, run)
+        counts = ", ".join(f"{sum(r.verdict == v for r in run.results)} {v.value}" for v in Verdict
+                           if any(r.verdict == v for r in run.results))
+        _out.print(f"{len(run.results)} probes: {counts}. Results: {path}")
+        all_expected = all_expected and run.as_expected
+    return EXIT_OK if all_expected else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    handlers = {"emulator": _emulator, "demo": _demo}
+    handlers = {"emulator": _emulator, "run": _run, "validate": _validate, "modes": _modes}
     try:
         code = handlers[args.command](args)
     except ConfigError as exc:

@@ -3,7 +3,10 @@
 GatecrashError
 ├── ConfigError          a file the user wrote is wrong (exit 2); carries every Problem found
 │   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
-│   └── SideFileError    the emulator side file (stage, usage plans, keys, functions)
+│   ├── SideFileError    the emulator side file (stage, usage plans, keys, functions)
+│   ├── ScenarioError    a scenario file (target, credentials, probes, limits)
+│   ├── CatalogueError   the failure-mode catalogue (probes/*.yaml)
+│   └── CredentialError  a credential a scenario references cannot be resolved
 └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
     └── LogsError        CloudWatch Logs could not be reached, started or written
 """
@@ -48,6 +51,18 @@ class DefinitionError(ConfigError):
 
 class SideFileError(ConfigError):
     """The emulator side file cannot be used as given."""
+
+
+class ScenarioError(ConfigError):
+    """A scenario file cannot be used as given."""
+
+
+class CatalogueError(ConfigError):
+    """The failure-mode catalogue cannot be used as given."""
+
+
+class CredentialError(ConfigError):
+    """A credential a scenario references cannot be resolved (an unset variable, an unknown key)."""
 
 
 class EnvironmentProblem(GatecrashError):

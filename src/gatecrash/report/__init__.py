@@ -1,0 +1,1 @@
+"""Reports: each renders one immutable RunResult; the caller writes the text where it belongs."""

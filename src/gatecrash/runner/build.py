@@ -1,0 +1,60 @@
+"""From a scenario's request to the bytes on the wire: URL, headers, body and authentication."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import httpx
+
+from gatecrash.credentials import Secrets
+from gatecrash.errors import CredentialError, Problem
+from gatecrash.runner.signing import sign
+from gatecrash.scenario.model import AuthKind, CredentialKind, JwtFault, RequestSpec
+
+# Every request carries its run, probe and index, so that its answer and log lines can be joined
+# to it by more than timing (style.md, "Tag every probe").
+PROBE_HEADER = "X-Gatecrash-Probe"
+
+
+@dataclass(frozen=True, slots=True)
+class WireRequest:
+    method: str
+    url: str
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+
+
+def build(spec: RequestSpec, base_url: str, secrets: Secrets, region: str, tag: str) -> WireRequest:
+    url = str(httpx.URL(base_url.rstrip("/") + spec.path, params=list(spec.query) or None))
+    headers = [*spec.headers, (PROBE_HEADER, tag)]
+    body = spec.body or b""
+    auth = spec.auth
+    if auth.kind is AuthKind.API_KEY:
+        headers.append(("x-api-key", secrets.strings[auth.credential or ""]))
+    elif auth.kind is AuthKind.SIGV4:
+        host = httpx.URL(url).netloc.decode("ascii")
+        headers.append(("Host", host))
+        headers, body = sign(spec.method, url, headers, body, secrets.aws[auth.credential or ""], region,
+                             auth.sigv4_fault)
+    elif auth.kind is AuthKind.JWT:
+        token = _token(secrets, auth.credential or "", auth.jwt_fault)
+        if token is not None:
+            headers.append(("Authorization", token))
+    return WireRequest(spec.method, url, tuple(headers), body)
+
+
+def _token(secrets: Secrets, credential: str, fault: JwtFault | None) -> str | None:
+    if fault is JwtFault.MISSING:
+        return None
+    reference = secrets.references[credential]
+    if reference.kind is CredentialKind.EMULATOR_TOKEN and secrets.mint is not None:
+        return secrets.mint(reference, fault.value if fault else None)
+    token = secrets.strings[credential]
+    if fault is JwtFault.WRONG_SIGNATURE:
+        head, _, signature = token.rpartition(".")
+        return f"{head}.{signature[::-1]}"
+    if fault is not None:
+        raise CredentialError([Problem("scenario", f"$.credentials.{credential}",
+                                       f"a {fault.value} token can be minted only by the emulator",
+                                       hint="use an emulator-token credential for this fault")])
+    return token

@@ -1,0 +1,578 @@
+"""Reading scenario files: every problem at once, each with file, line, key path and a fix.
+
+The format (keys in kebab-case; paths relative to the scenario file):
+
+    name: demo
+    target:
+      emulator: {definition: api.yaml, side-file: stage.yaml, backends: {backend: "backend.py:app"}}
+      # or aws: {invoke-url: https://..., region: us-east-1, rest-api-id: a1b2c3, stage: prod, profile: p}
+    credentials:                      # references only: a literal secret is refused
+      demo-key: {emulator-api-key: demokey1}
+      prod-key: {env: PROD_API_KEY}
+      made-up: {random-api-key: true}
+    limits: {max-requests: 200, max-duration: 60s}
+    concurrency: 4
+    probes:
+      - {name: unknown route, mode: unknown-route, request: {method: GET, path: /nowhere}}
+      - name: quota
+        mode: quota-exceeded
+        request: {method: GET, path: /keyed, auth: {api-key: demo-key}}
+        repeat: 6
+        judge: last
+      - name: burst
+        mode: throttled
+        burst: {requests: 5, request: {method: GET, path: /limited}}
+        expect: {"200": [1, 2], "429": [3, 4]}
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Collection, Mapping
+from pathlib import Path
+from typing import Any, TypeVar
+
+from gatecrash._yamlpos import JsonPath, ProblemLog, choice_hint, describe_type, read_document
+from gatecrash.errors import ScenarioError
+from gatecrash.scenario.model import (
+    Auth,
+    AuthKind,
+    AwsTarget,
+    Burst,
+    CredentialKind,
+    CredentialRef,
+    EmulatorTarget,
+    Judge,
+    JwtFault,
+    Limits,
+    Probe,
+    RequestSpec,
+    Scenario,
+    SigV4Fault,
+    StatusBounds,
+    Step,
+    Target,
+)
+
+T = TypeVar("T")
+
+_TOP_KEYS = ("name", "target", "credentials", "limits", "concurrency", "timeout", "probes")
+_EMULATOR_KEYS = ("definition", "side-file", "stage-variables", "backends")
+_AWS_KEYS = ("invoke-url", "region", "rest-api-id", "stage", "profile", "access-log-group")
+_LIMIT_KEYS = ("max-requests", "max-duration")
+_PROBE_KEYS = ("name", "mode", "request", "repeat", "judge", "burst", "expect")
+_BURST_KEYS = ("requests", "request")
+_REQUEST_KEYS = ("method", "path", "query", "headers", "body", "json", "body-size", "auth")
+_AUTH_KEYS = ("api-key", "sigv4", "jwt", "fault")
+_CREDENTIAL_KINDS = tuple(kind.value for kind in CredentialKind)
+_TOKEN_KEYS = ("emulator-token", "client-id", "scopes")
+_METHODS = ("GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS")
+_DURATION = re.compile(r"^(\d+(?:\.\d+)?)(ms|s|m|h)$")
+_DURATION_UNITS = {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}
+_STATUS_KEY = re.compile(r"^[1-5](\d\d|xx)$")
+# Where a literal value is a secret: scenarios reference secrets, they never hold them.
+_SECRET_HEADERS = frozenset({"x-api-key", "x-amz-security-token"})
+_SECRET_QUERY = frozenset({"x-amz-signature", "x-amz-credential", "x-amz-security-token"})
+_LITERAL_SECRET_KEYS = frozenset({"value", "secret", "secret-access-key", "token", "password", "api-key-value"})
+_JWT_SHAPE = re.compile(r"^(Bearer\s+)?[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]{8,}\.[A-Za-z0-9_-]+$")
+MAX_BODY_SIZE = 16 * 1024 * 1024
+
+_REFERENCE_HINT = (
+    "reference it instead: under credentials, `NAME: {env: VARIABLE}` (or emulator-api-key, profile), "
+    "then `auth: {api-key: NAME}` on the request"
+)
+
+
+def load_scenario(path: str | Path, modes: Collection[str]) -> Scenario:
+    """Read and validate one scenario file; raise ScenarioError listing every problem."""
+    path = Path(path)
+    loaded = read_document(path, str(path), ScenarioError)
+    log = ProblemLog(str(path), loaded.lines)
+    scenario = _Reader(log, path, modes).scenario(loaded.data)
+    log.raise_if_any(ScenarioError)
+    assert scenario is not None
+    return scenario
+
+
+def scenario_files(paths: Collection[str | Path]) -> list[Path]:
+    """Files named, and the `*.yaml`/`*.yml` files of folders named, in a stable order."""
+    found: list[Path] = []
+    for item in paths:
+        item = Path(item)
+        if item.is_dir():
+            found.extend(sorted(p for p in item.iterdir() if p.suffix in (".yaml", ".yml") and _is_scenario(p)))
+        else:
+            found.append(item)
+    return found
+
+
+def _is_scenario(path: Path) -> bool:
+    # A folder such as scenarios/demo also holds the API definition and side file: a scenario
+    # is the YAML file with a top-level `probes` key.
+    try:
+        head = path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return False
+    return re.search(r"(?m)^probes\s*:", head) is not None
+
+
+class _Reader:
+    """Walks the parsed document, recording problems and building the model where it can."""
+
+    def __init__(self, log: ProblemLog, path: Path, modes: Collection[str]) -> None:
+        self.log = log
+        self.base = path.parent
+        self.path = path
+        self.modes = modes
+        self.credential_names: set[str] = set()
+        self.step_names: set[str] = set()
+        self.planned = 0
+
+    # -- helpers ---------------------------------------------------------------------------
+
+    def mapping(self, value: Any, where: JsonPath, allowed: Collection[str] | None = None) -> dict[str, Any] | None:
+        if not isinstance(value, Mapping):
+            self.log.add(where, f"expected a mapping, found {describe_type(value)}")
+            return None
+        if allowed is not None:
+            self.log.check_keys(value, where, allowed)
+        return {str(key): item for key, item in value.items()}
+
+    def required(self, mapping: Mapping[str, Any], key: str, where: JsonPath, example: str) -> Any:
+        if key not in mapping or mapping[key] is None:
+            self.log.add(where, f"missing '{key}'", hint=f"add it, e.g. {example}")
+            return None
+        return mapping[key]
+
+    def text(self, value: Any, where: JsonPath) -> str | None:
+        if isinstance(value, str) and value.strip():
+            return value
+        self.log.add(where, f"expected a non-empty string, found {describe_type(value)}")
+        return None
+
+    def integer(self, value: Any, where: JsonPath, minimum: int, maximum: int | None = None) -> int | None:
+        if isinstance(value, bool) or not isinstance(value, int):
+            self.log.add(where, f"expected a whole number, found {describe_type(value)}")
+            return None
+        if value < minimum or (maximum is not None and value > maximum):
+            bound = f"from {minimum} to {maximum}" if maximum is not None else f"at least {minimum}"
+            self.log.add(where, f"{value} is out of range", hint=f"use a number {bound}")
+            return None
+        return value
+
+    def duration(self, value: Any, where: JsonPath) -> float | None:
+        match = _DURATION.match(value) if isinstance(value, str) else None
+        if match is None:
+            self.log.add(
+                where,
+                f"expected a duration such as '30s', '500ms', '2m', found {value!r}",
+                hint="write a number followed by ms, s, m or h",
+            )
+            return None
+        return float(match.group(1)) * _DURATION_UNITS[match.group(2)]
+
+    def choice(self, value: Any, where: JsonPath, choices: Collection[str], noun: str) -> str | None:
+        if isinstance(value, str) and value in choices:
+            return value
+        self.log.add(where, f"unknown {noun} {value!r}", hint=choice_hint(str(value), choices))
+        return None
+
+    def each(self, value: Any, where: JsonPath, read: Callable[[Any, JsonPath], T | None]) -> list[T]:
+        if not isinstance(value, list):
+            self.log.add(where, f"expected a list, found {describe_type(value)}")
+            return []
+        items = [read(item, (*where, index)) for index, item in enumerate(value)]
+        return [item for item in items if item is not None]
+
+    # -- sections --------------------------------------------------------------------------
+
+    def scenario(self, data: Any) -> Scenario | None:
+        top = self.mapping(data, (), _TOP_KEYS)
+        if top is None:
+            return None
+        name = self.text(top["name"], ("name",)) if "name" in top else self.path.stem
+        target = self.target(self.required(top, "target", (), "target: {emulator: {definition: api.yaml}}"))
+        credentials = self.credentials(top.get("credentials", {}))
+        limits = self.limits(self.required(top, "limits", (), "limits: {max-requests: 100, max-duration: 60s}"))
+        concurrency = self.integer(top.get("concurrency", 4), ("concurrency",), 1, 256)
+        timeout = self.duration(top.get("timeout", "35s"), ("timeout",))
+        steps: list[Step] = self.each(self.required(top, "probes", (), "probes: [...]"), ("probes",), self.step)
+        cap = top.get("limits", {}).get("max-requests") if isinstance(top.get("limits"), Mapping) else None
+        if isinstance(cap, int) and not isinstance(cap, bool) and cap >= 1 and self.planned > cap:
+            self.log.add(
+                ("limits", "max-requests"),
+                f"the probes plan {self.planned} requests, more than max-requests {cap}",
+                hint=f"raise max-requests to at least {self.planned} or send fewer",
+            )
+        if None in (name, target, limits, concurrency, timeout):
+            return None
+        assert name is not None and target is not None and limits is not None
+        assert concurrency is not None and timeout is not None
+        return Scenario(self.path, name, target, limits, tuple(steps), credentials, concurrency, timeout)
+
+    def target(self, value: Any) -> Target | None:
+        where: JsonPath = ("target",)
+        section = self.mapping(value, where, ("emulator", "aws")) if value is not None else None
+        if section is None:
+            return None
+        if len(section) != 1:
+            self.log.add(where, "expected exactly one of 'emulator' or 'aws'", hint="keep one target per scenario")
+            return None
+        kind, body = next(iter(section.items()))
+        return self.emulator(body, (*where, kind)) if kind == "emulator" else self.aws(body, (*where, kind))
+
+    def local_file(self, value: Any, where: JsonPath) -> Path | None:
+        text = self.text(value, where)
+        if text is None:
+            return None
+        path = (self.base / text).resolve()
+        if not path.is_file():
+            self.log.add(where, f"no file {text!r} (looked for {path})", hint="paths are relative to the scenario file")
+            return None
+        return path
+
+    def string_map(self, value: Any, where: JsonPath) -> dict[str, str]:
+        mapping = self.mapping(value, where)
+        if mapping is None:
+            return {}
+        result: dict[str, str] = {}
+        for key, item in mapping.items():
+            if isinstance(item, bool) or not isinstance(item, str | int | float):
+                self.log.add((*where, key), f"expected a string, found {describe_type(item)}")
+            else:
+                result[key] = str(item)
+        return result
+
+    def emulator(self, value: Any, where: JsonPath) -> EmulatorTarget | None:
+        body = self.mapping(value, where, _EMULATOR_KEYS)
+        if body is None:
+            return None
+        definition = self.local_file(
+            self.required(body, "definition", where, "definition: api.yaml"), (*where, "definition")
+        )
+        side_file = self.local_file(body["side-file"], (*where, "side-file")) if "side-file" in body else None
+        variables = self.string_map(body.get("stage-variables", {}), (*where, "stage-variables"))
+        backends = self.string_map(body.get("backends", {}), (*where, "backends"))
+        for name, spec in list(backends.items()):
+            file_name, _, attribute = spec.partition(":")
+            backends[name] = f"{(self.base / file_name).resolve()}:{attribute}"
+            if not attribute or not (self.base / file_name).is_file():
+                self.log.add(
+                    (*where, "backends", name),
+                    f"expected 'file.py:attribute' naming an ASGI app, found {spec!r}",
+                    hint="e.g. backend.py:app, relative to the scenario file",
+                )
+        if definition is None:
+            return None
+        return EmulatorTarget(definition, side_file, variables, backends)
+
+    def aws(self, value: Any, where: JsonPath) -> AwsTarget | None:
+        body = self.mapping(value, where, _AWS_KEYS)
+        if body is None:
+            return None
+        fields: dict[str, str | None] = {}
+        for key in ("invoke-url", "region", "rest-api-id", "stage"):
+            raw = self.required(body, key, where, f"{key}: ...")
+            fields[key] = self.text(raw, (*where, key)) if raw is not None else None
+        url = fields.get("invoke-url")
+        if url is not None and not url.startswith("https://"):
+            self.log.add(
+                (*where, "invoke-url"),
+                "an invoke URL starts with https://",
+                hint="copy it from the stage: https://<api-id>.execute-api.<region>.amazonaws.com/<stage>",
+            )
+        profile = self.text(body["profile"], (*where, "profile")) if "profile" in body else None
+        group = (
+            self.text(body["access-log-group"], (*where, "access-log-group")) if "access-log-group" in body else None
+        )
+        if any(fields.get(key) is None for key in ("invoke-url", "region", "rest-api-id", "stage")):
+            return None
+        return AwsTarget(
+            fields["invoke-url"] or "",
+            fields["region"] or "",
+            fields["rest-api-id"] or "",
+            fields["stage"] or "",
+            profile,
+            group,
+        )
+
+    def credentials(self, value: Any) -> dict[str, CredentialRef]:
+        where: JsonPath = ("credentials",)
+        section = self.mapping(value, where)
+        if section is None:
+            return {}
+        found: dict[str, CredentialRef] = {}
+        for name, body in section.items():
+            self.credential_names.add(name)
+            reference = self.credential(name, body, (*where, name))
+            if reference is not None:
+                found[name] = reference
+        return found
+
+    def credential(self, name: str, value: Any, where: JsonPath) -> CredentialRef | None:
+        body = self.mapping(value, where)
+        if body is None:
+            return None
+        secrets = [key for key in body if key in _LITERAL_SECRET_KEYS]
+        if secrets:
+            self.log.add((*where, secrets[0]), "a literal secret in a scenario is refused", hint=_REFERENCE_HINT)
+            return None
+        kinds = [key for key in body if key in _CREDENTIAL_KINDS]
+        extra = set(body) - set(kinds) - ({"client-id", "scopes"} if "emulator-token" in kinds else set())
+        for key in sorted(extra):
+            self.log.add((*where, key), f"unknown key '{key}'", hint=choice_hint(key, _CREDENTIAL_KINDS, "kinds"))
+        if len(kinds) != 1:
+            if not extra:
+                self.log.add(
+                    where, "expected exactly one credential kind", hint=choice_hint("", _CREDENTIAL_KINDS, "kinds")
+                )
+            return None
+        kind = CredentialKind(kinds[0])
+        if kind is CredentialKind.RANDOM_API_KEY:
+            return CredentialRef(name, kind)
+        reference = self.text(body[kind.value], (*where, kind.value))
+        if reference is None:
+            return None
+        if kind is CredentialKind.ENV and not re.fullmatch(r"[A-Za-z_][A-Za-z0-9_]*", reference):
+            self.log.add(
+                (*where, "env"),
+                f"{reference!r} is not an environment variable name",
+                hint="name the variable that holds the secret, e.g. env: PROD_API_KEY",
+            )
+        scopes: tuple[str, ...] = ()
+        if "scopes" in body:
+            scopes = tuple(self.each(body["scopes"], (*where, "scopes"), self.text))
+        client = self.text(body["client-id"], (*where, "client-id")) if "client-id" in body else None
+        return CredentialRef(name, kind, reference, client, scopes)
+
+    def limits(self, value: Any) -> Limits | None:
+        where: JsonPath = ("limits",)
+        body = self.mapping(value, where, _LIMIT_KEYS) if value is not None else None
+        if body is None:
+            return None
+        count = self.integer(
+            self.required(body, "max-requests", where, "max-requests: 100"), (*where, "max-requests"), 1
+        )
+        duration_value = self.required(body, "max-duration", where, "max-duration: 60s")
+        duration = self.duration(duration_value, (*where, "max-duration")) if duration_value is not None else None
+        if count is None or duration is None:
+            return None
+        return Limits(count, duration)
+
+    def step(self, value: Any, where: JsonPath) -> Step | None:
+        body = self.mapping(value, where, _PROBE_KEYS)
+        if body is None:
+            return None
+        name = self.text(self.required(body, "name", where, "name: unknown route"), (*where, "name"))
+        if name is not None and name in self.step_names:
+            self.log.add(
+                (*where, "name"),
+                f"probe name {name!r} is used twice",
+                hint="names identify probes in reports: make each one unique",
+            )
+        if name is not None:
+            self.step_names.add(name)
+        mode = self.mode(self.required(body, "mode", where, "mode: unknown-route"), (*where, "mode"))
+        burst_body = body.get("burst")
+        if isinstance(burst_body, Mapping) and isinstance(burst_body.get("requests"), int):
+            self.planned += burst_body["requests"]
+        elif "burst" not in body:
+            repeat = body.get("repeat", 1)
+            self.planned += repeat if isinstance(repeat, int) and not isinstance(repeat, bool) else 1
+        if "burst" in body:
+            for key in ("request", "repeat", "judge"):
+                if key in body:
+                    self.log.add(
+                        (*where, key),
+                        f"'{key}' does not go with 'burst'",
+                        hint="a burst names its request inside burst: {requests: N, request: ...}",
+                    )
+            burst = self.burst(body["burst"], body.get("expect"), (*where,))
+            if burst is None or name is None or mode is None:
+                return None
+            return Burst(name, mode, burst[0], burst[1], burst[2])
+        if "expect" in body:
+            self.log.add(
+                (*where, "expect"),
+                "'expect' goes with a burst",
+                hint="a single probe's expectation comes from its mode in the catalogue",
+            )
+        request = self.request(
+            self.required(body, "request", where, "request: {method: GET, path: /}"), (*where, "request")
+        )
+        repeat = self.integer(body.get("repeat", 1), (*where, "repeat"), 1, 10_000)
+        judge_text = self.choice(body.get("judge", "all"), (*where, "judge"), [j.value for j in Judge], "judge")
+        if None in (name, mode, request, repeat, judge_text):
+            return None
+        assert name is not None and mode is not None and request is not None and repeat is not None
+        assert judge_text is not None
+        return Probe(name, mode, request, repeat, Judge(judge_text))
+
+    def mode(self, value: Any, where: JsonPath) -> str | None:
+        if value is None:
+            return None
+        return self.choice(value, where, list(self.modes), "failure mode")
+
+    def burst(
+        self, value: Any, expect: Any, where: JsonPath
+    ) -> tuple[RequestSpec, int, tuple[StatusBounds, ...]] | None:
+        body = self.mapping(value, (*where, "burst"), _BURST_KEYS)
+        if body is None:
+            return None
+        count = self.integer(
+            self.required(body, "requests", (*where, "burst"), "requests: 10"), (*where, "burst", "requests"), 1, 5_000
+        )
+        request = self.request(
+            self.required(body, "request", (*where, "burst"), "request: {method: GET, path: /}"),
+            (*where, "burst", "request"),
+        )
+        bounds = self.expectations(expect, (*where, "expect"), count) if expect is not None else ()
+        if count is None or request is None:
+            return None
+        return request, count, bounds
+
+    def expectations(self, value: Any, where: JsonPath, count: int | None) -> tuple[StatusBounds, ...]:
+        body = self.mapping(value, where)
+        if body is None:
+            return ()
+        bounds: list[StatusBounds] = []
+        for status, limits in body.items():
+            if not _STATUS_KEY.match(status):
+                self.log.add((*where, status), f"{status!r} is not a status", hint='write e.g. "429" or "2xx"')
+                continue
+            if (
+                not isinstance(limits, list)
+                or len(limits) != 2
+                or not all(isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in limits)
+                or limits[0] > limits[1]
+            ):
+                self.log.add(
+                    (*where, status),
+                    f"expected [minimum, maximum] counts, found {limits!r}",
+                    hint="e.g. [3, 4]; an exact count is [4, 4]",
+                )
+                continue
+            if count is not None and limits[0] > count:
+                self.log.add((*where, status), f"minimum {limits[0]} is more than the burst's {count} requests")
+            bounds.append(StatusBounds(status, limits[0], limits[1]))
+        return tuple(bounds)
+
+    def request(self, value: Any, where: JsonPath) -> RequestSpec | None:
+        body = self.mapping(value, where, _REQUEST_KEYS) if value is not None else None
+        if body is None:
+            return None
+        method_text = self.required(body, "method", where, "method: GET")
+        method = None
+        if method_text is not None:
+            method = self.choice(str(method_text).upper(), (*where, "method"), _METHODS, "HTTP method")
+        path = self.text(self.required(body, "path", where, "path: /pets"), (*where, "path"))
+        if path is not None and not path.startswith("/"):
+            self.log.add((*where, "path"), f"{path!r} does not start with '/'", hint=f"write /{path}")
+        query = self.query(body.get("query", {}), (*where, "query"))
+        headers = self.headers(body.get("headers", {}), (*where, "headers"))
+        payload = self.payload(body, where)
+        auth = self.auth(body.get("auth"), (*where, "auth"))
+        if method is None or path is None or auth is None:
+            return None
+        if "json" in body and not any(name.lower() == "content-type" for name, _ in headers):
+            headers = (*headers, ("Content-Type", "application/json"))
+        return RequestSpec(method, path, query, headers, payload, auth)
+
+    def query(self, value: Any, where: JsonPath) -> tuple[tuple[str, str], ...]:
+        body = self.mapping(value, where)
+        if body is None:
+            return ()
+        pairs: list[tuple[str, str]] = []
+        for name, item in body.items():
+            if name.lower() in _SECRET_QUERY:
+                self.log.add(
+                    (*where, name),
+                    "a literal signature or token in a scenario is refused",
+                    hint="sign the request instead: auth: {sigv4: NAME}",
+                )
+            values = item if isinstance(item, list) else [item]
+            for single in values:
+                if single is None or isinstance(single, Mapping | list | bool):
+                    self.log.add((*where, name), f"expected a string or a list of strings, found {describe_type(item)}")
+                    break
+                pairs.append((name, str(single)))
+        return tuple(pairs)
+
+    def headers(self, value: Any, where: JsonPath) -> tuple[tuple[str, str], ...]:
+        pairs = self.string_map(value, where)
+        for name, item in pairs.items():
+            lowered = name.lower()
+            if lowered in _SECRET_HEADERS:
+                self.log.add((*where, name), "a literal secret in a scenario is refused", hint=_REFERENCE_HINT)
+            elif lowered == "authorization" and (item.startswith("AWS4-") or _JWT_SHAPE.match(item)):
+                # A made-up `Bearer deny` for a test authorizer is fine; a signature or a JWT is a secret.
+                self.log.add(
+                    (*where, name),
+                    "a literal signature or token in a scenario is refused",
+                    hint="use auth: {sigv4: NAME} or auth: {jwt: NAME} with a credential reference",
+                )
+        return tuple(pairs.items())
+
+    def payload(self, body: Mapping[str, Any], where: JsonPath) -> bytes | None:
+        given = [key for key in ("body", "json", "body-size") if key in body]
+        if len(given) > 1:
+            self.log.add((*where, given[1]), f"'{given[0]}' and '{given[1]}' are both given", hint="keep one")
+            return None
+        if not given:
+            return None
+        key = given[0]
+        if key == "json":
+            return json.dumps(body["json"]).encode()
+        if key == "body":
+            text = body["body"]
+            if not isinstance(text, str):
+                self.log.add(
+                    (*where, "body"),
+                    f"expected a string, found {describe_type(text)}",
+                    hint="use json: for structured bodies",
+                )
+                return None
+            return text.encode()
+        size = self.integer(body["body-size"], (*where, "body-size"), 0, MAX_BODY_SIZE)
+        return b"x" * size if size is not None else None
+
+    def auth(self, value: Any, where: JsonPath) -> Auth | None:
+        if value is None or value == "none":
+            return Auth()
+        body = self.mapping(value, where, _AUTH_KEYS)
+        if body is None:
+            return None
+        kinds = [key for key in ("api-key", "sigv4", "jwt") if key in body]
+        if len(kinds) != 1:
+            self.log.add(
+                where,
+                "expected exactly one of api-key, sigv4 or jwt",
+                hint="e.g. auth: {api-key: demo-key} naming a credential",
+            )
+            return None
+        kind = AuthKind(kinds[0])
+        credential = self.text(body[kind.value], (*where, kind.value))
+        if credential is not None and credential not in self.credential_names:
+            self.log.add(
+                (*where, kind.value),
+                f"no credential named {credential!r}",
+                hint=choice_hint(credential, sorted(self.credential_names) or ["(none defined)"], "credentials"),
+            )
+        fault = body.get("fault")
+        if fault is None:
+            return Auth(kind, credential)
+        if kind is AuthKind.SIGV4:
+            choice = self.choice(fault, (*where, "fault"), [f.value for f in SigV4Fault], "SigV4 fault")
+            return Auth(kind, credential, sigv4_fault=SigV4Fault(choice)) if choice else None
+        if kind is AuthKind.JWT:
+            choice = self.choice(fault, (*where, "fault"), [f.value for f in JwtFault], "JWT fault")
+            return Auth(kind, credential, jwt_fault=JwtFault(choice)) if choice else None
+        self.log.add(
+            (*where, "fault"), "API keys take no fault", hint="for a wrong key use a random-api-key credential"
+        )
+        return None
+
+
+def _planned(step: Step) -> int:
+    return step.repeat if isinstance(step, Probe) else step.requests

@@ -1,0 +1,74 @@
+"""Opening a scenario's target: starting the emulator (with its backends) or naming a deployed stage."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from contextlib import ExitStack, contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+
+from gatecrash.emulator.model import StageConfig
+from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
+
+
+@dataclass(frozen=True, slots=True)
+class LiveTarget:
+    """Where requests go and where the gateway's logs are, for one run."""
+
+    description: str
+    base_url: str
+    region: str
+    rest_api_id: str
+    stage: str
+    logs_endpoint: str | None  # None: the region's CloudWatch Logs endpoint
+    execution_log_group: str
+    access_log_group: str | None
+    emulated: StageConfig | None = None  # the emulator's stage settings, for emulator credentials
+
+
+@contextmanager
+def open_target(target: Target) -> Iterator[LiveTarget]:
+    if isinstance(target, AwsTarget):
+        yield LiveTarget(
+            description=f"AWS {target.rest_api_id}/{target.stage} ({target.region})",
+            base_url=target.invoke_url.rstrip("/"),
+            region=target.region,
+            rest_api_id=target.rest_api_id,
+            stage=target.stage,
+            logs_endpoint=None,
+            execution_log_group=f"API-Gateway-Execution-Logs_{target.rest_api_id}/{target.stage}",
+            access_log_group=target.access_log_group,
+        )
+        return
+    with _emulator(target) as live:
+        yield live
+
+
+@contextmanager
+def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
+    from gatecrash.emulator.backends import serve_asgi_file
+    from gatecrash.emulator.definition import load_definition
+    from gatecrash.emulator.server import EmulatorServer
+    from gatecrash.emulator.sidefile import load_side_file
+
+    api = load_definition(target.definition)
+    stage = load_side_file(target.side_file) if target.side_file else StageConfig()
+    with ExitStack() as stack:
+        variables = dict(target.stage_variables)
+        for name, spec in target.backends.items():
+            file_name, _, attribute = spec.rpartition(":")
+            variables[name] = stack.enter_context(serve_asgi_file(Path(file_name), attribute))
+        server = stack.enter_context(EmulatorServer(api, stage, stage_variables=variables))
+        endpoints = server.endpoints
+        assert endpoints is not None
+        yield LiveTarget(
+            description=f"emulator of {target.definition.name} at {endpoints.base_url}",
+            base_url=endpoints.base_url,
+            region=stage.region,
+            rest_api_id=stage.rest_api_id,
+            stage=stage.stage_name,
+            logs_endpoint=endpoints.logs_endpoint,
+            execution_log_group=endpoints.execution_log_group,
+            access_log_group=endpoints.access_log_group,
+            emulated=server.stage,
+        )
