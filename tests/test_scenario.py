@@ -114,7 +114,8 @@ def test_every_mistake_is_reported_with_line_path_and_fix(tmp_path: Path) -> Non
         + ", ".join(MODES)
         + ")",
         f"{source}:9: $.probes[0].request.path: 'pets' does not start with '/' (write /pets)",
-        f"{source}:9: $.probes[0].request.auth.api-key: no credential named 'nokey' (did you mean 'key'? credentials: key)",
+        f"{source}:9: $.probes[0].request.auth.api-key: no credential named 'nokey' (did you mean 'key'? "
+        "credentials: key)",
         f"{source}:10: $.probes[1].name: probe name 'one' is used twice (names identify probes in reports: make "
         "each one unique)",
         f"{source}:12: $.probes[1].request.method: unknown HTTP method 'FETCH' (did you mean 'PATCH'? valid values: "
@@ -191,8 +192,8 @@ def test_bad_expectations_and_faults(tmp_path: Path) -> None:
     found = problems(path)
     source = str(path)
     assert (
-        f"{source}:9: $.probes[0].expect['429']: expected [minimum, maximum] counts, found [5, 4] (e.g. [3, 4]; an exact count is [4, 4])"
-        in found
+        f"{source}:9: $.probes[0].expect['429']: expected [minimum, maximum] counts, found [5, 4] "
+        "(e.g. [3, 4]; an exact count is [4, 4])" in found
     )
     assert f'{source}:9: $.probes[0].expect.abc: \'abc\' is not a status (write e.g. "429" or "2xx")' in found
     assert f"{source}:9: $.probes[0].expect['200']: minimum 4 is more than the burst's 3 requests" in found

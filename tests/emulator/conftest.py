@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import json
-from collections.abc import Callable, Iterator
-from typing import Any
+from collections.abc import Iterator
 
 import httpx
 import pytest
@@ -45,44 +43,3 @@ def client(demo: EmulatorServer) -> Iterator[httpx.Client]:
     assert demo.endpoints is not None
     with httpx.Client(base_url=demo.endpoints.base_url, timeout=10) as http:
         yield http
-
-
-LogReader = Callable[[EmulatorServer, str], list[str]]
-
-
-def _messages(logs_client: Any, group: str, request_id: str) -> list[str]:
-    messages: list[str] = []
-    paginator = logs_client.get_paginator("filter_log_events")
-    try:
-        for page in paginator.paginate(logGroupName=group):
-            messages.extend(event["message"] for event in page["events"] if request_id in event["message"])
-    except logs_client.exceptions.ResourceNotFoundException:
-        return []  # nothing was ever written to the group
-    return messages
-
-
-@pytest.fixture
-def execution_log(logs_client: Any) -> LogReader:
-    """The execution log lines of one request, read back from CloudWatch Logs (moto)."""
-
-    def read(server: EmulatorServer, request_id: str) -> list[str]:
-        server.flush_logs()
-        assert server.endpoints is not None
-        return _messages(logs_client, server.endpoints.execution_log_group, request_id)
-
-    return read
-
-
-@pytest.fixture
-def access_log(logs_client: Any) -> Callable[[EmulatorServer, str], dict[str, str]]:
-    """The access log record of one request, parsed from its JSON."""
-
-    def read(server: EmulatorServer, request_id: str) -> dict[str, str]:
-        server.flush_logs()
-        assert server.endpoints is not None
-        records = _messages(logs_client, server.endpoints.access_log_group, request_id)
-        assert len(records) == 1, records
-        parsed: dict[str, str] = json.loads(records[0])
-        return parsed
-
-    return read

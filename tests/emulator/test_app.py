@@ -14,7 +14,8 @@ from collections.abc import Callable
 import httpx
 
 from gatecrash.emulator.server import EmulatorServer
-from tests.emulator.conftest import DEMO_KEY, RETIRED_KEY, LogReader
+from tests.conftest import LogReader
+from tests.emulator.conftest import DEMO_KEY, RETIRED_KEY
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$")
 APIGW_ID = re.compile(r"^[A-Za-z0-9+/]{15}=$")

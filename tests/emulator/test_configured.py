@@ -17,7 +17,7 @@ from gatecrash.emulator.definition import load_definition
 from gatecrash.emulator.model import StageConfig
 from gatecrash.emulator.server import EmulatorServer
 from gatecrash.emulator.sidefile import load_side_file
-from tests.emulator.conftest import LogReader
+from tests.conftest import LogReader
 
 MOCK = {
     "type": "mock",

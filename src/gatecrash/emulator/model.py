@@ -187,6 +187,45 @@ class LambdaFunction:
 
 
 @dataclass(frozen=True, slots=True)
+class IamCredential:
+    """An access key the emulator accepts on AWS_IAM methods, with what its principal may invoke.
+
+    Local only: the emulator must hold the secret to recompute a SigV4 signature. Field names follow
+    `aws sts get-caller-identity` (`Arn`, `UserId`) and `assume-role` credentials (`SessionToken`).
+    """
+
+    access_key_id: str
+    secret_access_key: str
+    arn: str
+    # The principal id: AIDA... for an IAM user, AROA...:<session> for an assumed role.
+    user_id: str
+    account: str
+    session_token: str | None = None
+    expiration: float | None = None  # epoch seconds; temporary credentials only
+    # execute-api:Invoke resource ARNs (IAM wildcards) allowed, and explicitly denied.
+    allow: tuple[str, ...] = ()
+    deny: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class UserPool:
+    """A local Cognito user pool: its id, its app clients and the seed of its RS256 signing key."""
+
+    id: str
+    client_ids: tuple[str, ...]
+    signing_key_seed: str
+
+    @property
+    def region(self) -> str:
+        # Pool ids are `<region>_<suffix>` (us-east-1_AbCd1234).
+        return self.id.split("_", 1)[0]
+
+    @property
+    def issuer(self) -> str:
+        return f"https://cognito-idp.{self.region}.amazonaws.com/{self.id}"
+
+
+@dataclass(frozen=True, slots=True)
 class AccessLogSettings:
     log_group: str
     format: str | None = None
@@ -214,6 +253,8 @@ class StageConfig:
     functions: Mapping[str, LambdaFunction] = field(default_factory=dict)
     # Folders added to the import path so that `module:callable` handlers resolve.
     handler_paths: tuple[str, ...] = ()
+    iam_credentials: tuple[IamCredential, ...] = ()
+    user_pools: tuple[UserPool, ...] = ()
 
     @property
     def execution_log_group(self) -> str:
