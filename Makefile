@@ -13,7 +13,7 @@ $(STAMP): pyproject.toml
 	touch $(STAMP)
 
 demo: $(STAMP)
-	$(BIN)/gatecrash demo
+	$(BIN)/gatecrash run
 
 test: $(STAMP)
 	$(BIN)/pytest
@@ -25,6 +25,7 @@ check: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
+	$(BIN)/python bench/runner.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

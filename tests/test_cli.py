@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import signal
@@ -12,7 +13,9 @@ from pathlib import Path
 
 import httpx
 
-from tests.conftest import ROOT
+from gatecrash.catalogue import load_catalogue
+from gatecrash.scenario import load_scenario
+from tests.conftest import DEMO, ROOT
 
 GATECRASH = [sys.executable, "-m", "gatecrash"]
 
@@ -21,29 +24,78 @@ def run(*args: str, timeout: float = 120) -> subprocess.CompletedProcess[str]:
     return subprocess.run([*GATECRASH, *args], capture_output=True, text=True, timeout=timeout, cwd=ROOT)
 
 
-def test_demo_provokes_every_mode_and_exits_0() -> None:
-    result = run("demo")
+def test_run_with_no_argument_runs_the_demo_and_writes_results(tmp_path: Path) -> None:
+    result = run("run", "--reports", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "19 as expected, 0 not." in result.stdout
-    for mode in (
-        "unknown-route",
-        "missing-required-param",
-        "invalid-body",
-        "request-too-large",
-        "missing-api-key",
-        "invalid-api-key",
-        "quota-exceeded",
-        "throttled",
-        "integration-timeout",
-        "lambda-error",
-        "malformed-lambda-response",
-        "lambda-permission",
-        "lambda-throttled",
-        "backend-5xx",
-        "integration-misconfigured",
-    ):
-        assert mode in result.stdout
-    assert "NOT as expected" not in result.stdout
+    scenario = load_scenario(ROOT / "scenarios/demo/scenario.yaml", load_catalogue().ids)
+    for step in scenario.steps:
+        assert step.name in result.stdout
+    assert "WRONG" not in result.stdout and "ERROR" not in result.stdout
+    assert f"{len(scenario.steps)} probes: {len(scenario.steps)} UNCONFIRMED." in result.stdout
+    [results] = list(tmp_path.glob("*/results.json"))
+    assert str(results) in result.stdout.replace("\n", "")
+    document = json.loads(results.read_text())
+    assert document["as_expected"] is True
+    assert [probe["name"] for probe in document["probes"]] == [step.name for step in scenario.steps]
+    burst = next(probe for probe in document["probes"] if probe["kind"] == "burst")
+    assert sorted(exchange["status"] for exchange in burst["exchanges"]) == [200, 200, 429, 429, 429]
+    quota = next(probe for probe in document["probes"] if probe["mode"] == "quota-exceeded")
+    assert [exchange["status"] for exchange in quota["exchanges"]] == [200] * 5 + [429]
+    assert all(
+        exchange["request_id"]
+        for probe in document["probes"]
+        for exchange in probe["exchanges"]
+        if probe["mode"] != "request-too-large"
+    )
+    # Secrets never reach a report.
+    assert "gatecrash-demo-key-0123456789abcdef" not in results.read_text()
+
+
+def test_a_wrong_expectation_exits_1_naming_the_difference(tmp_path: Path) -> None:
+    scenario = tmp_path / "wrong.yaml"
+    scenario.write_text(
+        f"target: {{emulator: {{definition: {DEMO}/api.yaml, side-file: {DEMO}/stage.yaml}}}}\n"
+        "limits: {max-requests: 5, max-duration: 30s}\n"
+        "probes:\n"
+        "  - {name: expects a throttle, mode: throttled, request: {method: GET, path: /pets}}\n"
+        "  - {name: expects a 502, mode: lambda-error, request: {method: GET, path: /nowhere}}\n"
+    )
+    result = run("run", str(scenario), "--reports", str(tmp_path))
+    assert result.returncode == 1
+    assert "WRONG_STATUS" in result.stdout
+    document = json.loads(next(tmp_path.glob("*/results.json")).read_text())
+    reasons = {probe["name"]: (probe["verdict"], probe["reason"]) for probe in document["probes"]}
+    assert reasons["expects a throttle"] == ("WRONG_STATUS", "expected 429, got 200")
+    assert reasons["expects a 502"] == ("WRONG_STATUS", "expected 502, got 403 (MissingAuthenticationTokenException)")
+
+
+def test_validate_reports_every_mistake_and_exits_2(tmp_path: Path) -> None:
+    scenario = tmp_path / "bad.yaml"
+    scenario.write_text(
+        "target: {emulator: {definition: nope.yaml}}\nlimits: {max-requests: 1, max-duration: 1s}\n"
+        "probes:\n  - {name: x, mode: unknown-rout, request: {method: GET, path: /}}\n"
+    )
+    result = run("validate", str(scenario))
+    assert result.returncode == 2
+    assert "Traceback" not in result.stderr
+    assert f"{scenario}:1: $.target.emulator.definition: no file 'nope.yaml'" in result.stderr
+    assert (
+        f"{scenario}:4: $.probes[0].mode: unknown failure mode 'unknown-rout' (did you mean 'unknown-route'?"
+        in result.stderr
+    )
+
+
+def test_validate_accepts_the_demo() -> None:
+    result = run("validate", "scenarios/demo")
+    assert result.returncode == 0, result.stderr
+    assert "scenario.yaml: valid:" in result.stdout
+
+
+def test_modes_lists_the_catalogue() -> None:
+    result = run("modes")
+    assert result.returncode == 0
+    for mode in load_catalogue():
+        assert mode.id in result.stdout
 
 
 def test_bad_definition_is_reported_with_file_line_and_path_and_exits_2(tmp_path: Path) -> None:

@@ -65,6 +65,9 @@ _TYPES = (
     ResponseType("INTEGRATION_FAILURE", 504, "Internal server error", "InternalServerErrorException", spaced=True),
     ResponseType("API_CONFIGURATION_ERROR", 500, "Internal server error", "InternalServerErrorException", spaced=True),
     ResponseType("WAF_FILTERED", 403, "Forbidden", "ForbiddenException"),
+    # Answers AWS logs as DEFAULT_4XX (azul#7470: a 403 IncompleteSignatureException) have no fixed
+    # status, message or error type: whoever raises one gives all three on the GatewayError.
+    ResponseType("DEFAULT_4XX", 403, None, "BadRequestException"),
 )
 
 RESPONSE_TYPES: Mapping[str, ResponseType] = {t.name: t for t in _TYPES}
@@ -80,6 +83,10 @@ class GatewayError:
     # (azul#7470, #6624: 502 for a function error, 500 for a rejected invoke).
     status_override: int | None = None
     validation_error: str | None = None
+    # Where one response type answers with more than one x-amzn-ErrorType or body key (SigV4
+    # failures: apigw-reference.md, "Gateway response types"); None keeps the type's own.
+    error_type: str | None = None
+    message_key: str | None = None
 
     @property
     def type(self) -> ResponseType:
@@ -171,9 +178,9 @@ def render(
             )
             template = custom.response_templates[content_type]
     if template is None:
-        body = "{" + json.dumps(response_type.message_key) + ":" + error.message_string() + "}"
+        body = "{" + json.dumps(error.message_key or response_type.message_key) + ":" + error.message_string() + "}"
     else:
         body = substitute(template, context, stage_variables)
     headers.insert(0, ("Content-Type", content_type))
-    headers.append(("x-amzn-ErrorType", response_type.error_type))
+    headers.append(("x-amzn-ErrorType", error.error_type or response_type.error_type))
     return RenderedResponse(status=status, headers=tuple(headers), body=body.encode("utf-8"))

@@ -91,6 +91,7 @@ class Policy:
 
 def allow_deny_policy(allow: Iterable[str], deny: Iterable[str]) -> Policy:
     """The identity policy of a local credential: Allow and Deny of execute-api:Invoke on resources."""
+    allow, deny = tuple(allow), tuple(deny)
     statements = []
     if allow:
         statements.append(Statement(Effect.ALLOW, (INVOKE,), tuple(allow)))
