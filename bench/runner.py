@@ -35,14 +35,14 @@ from gatecrash.scenario.model import EmulatorTarget, Limits, Probe, RequestSpec,
 from gatecrash.target import LiveTarget
 
 CLIENT_CPU, SERVER_CPU = 0, 1
-ENDPOINT = '''
+ENDPOINT = """
 async def app(scope, receive, send):
     if scope["type"] != "http":
         return
     await send({"type": "http.response.start", "status": 200,
                 "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")]})
     await send({"type": "http.response.body", "body": b"ok"})
-'''
+"""
 
 
 def free_port() -> int:
@@ -78,8 +78,14 @@ async def burst_spread(url: str, count: int) -> float:
 def runner_rate(base: str, in_flight: int, seconds: float, probe_rate_guess: int = 3000) -> float:
     repeat = max(1, int(probe_rate_guess * seconds / in_flight))
     probes = tuple(Probe(f"p{i}", "ok", RequestSpec("GET", "/"), repeat=repeat) for i in range(in_flight))
-    scenario = Scenario(Path("bench"), "bench", EmulatorTarget(Path("unused")),
-                        Limits(in_flight * repeat, 3600.0), probes, concurrency=in_flight)
+    scenario = Scenario(
+        Path("bench"),
+        "bench",
+        EmulatorTarget(Path("unused")),
+        Limits(in_flight * repeat, 3600.0),
+        probes,
+        concurrency=in_flight,
+    )
     target = LiveTarget("bench endpoint", base, "us-east-1", "bench", "bench", None, "-", None)
     runner = Runner(scenario, target, Secrets())
     started = time.perf_counter()
@@ -105,8 +111,12 @@ async def httpx_best_case(url: str, seconds: float) -> float:
 
 
 def wrk_rate(url: str, seconds: int) -> float:
-    output = subprocess.run(["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", "-c100", f"-d{seconds}s", url],
-                            capture_output=True, text=True, check=True).stdout
+    output = subprocess.run(
+        ["taskset", "-c", str(CLIENT_CPU), "wrk", "-t1", "-c100", f"-d{seconds}s", url],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     match = re.search(r"Requests/sec:\s+([\d.]+)", output)
     if match is None:
         raise SystemExit(f"could not read wrk's output:\n{output}")
@@ -124,15 +134,34 @@ def main() -> None:
     (work / "endpoint.py").write_text(ENDPOINT)
     port = free_port()
     server = subprocess.Popen(
-        ["taskset", "-c", str(SERVER_CPU), sys.executable, "-m", "uvicorn", "endpoint:app", "--port", str(port),
-         "--log-level", "warning", "--no-access-log", "--backlog", "4096"],
-        cwd=work, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        [
+            "taskset",
+            "-c",
+            str(SERVER_CPU),
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "endpoint:app",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+            "--no-access-log",
+            "--backlog",
+            "4096",
+        ],
+        cwd=work,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
     try:
         wait_for_port(port)
         url = f"http://127.0.0.1:{port}/"
         spreads = [asyncio.run(burst_spread(url, 500)) for _ in range(3)]
-        print(f"burst of 500: first to last request leaving in {min(spreads):.1f} ms "
-              f"(3 runs: {', '.join(f'{s:.1f}' for s in spreads)} ms; goal < 20 ms)")
+        print(
+            f"burst of 500: first to last request leaving in {min(spreads):.1f} ms "
+            f"(3 runs: {', '.join(f'{s:.1f}' for s in spreads)} ms; goal < 20 ms)"
+        )
         runner = runner_rate(url.rstrip("/"), 100, args.seconds)
         best = asyncio.run(httpx_best_case(url, args.seconds))
         wrk = wrk_rate(url, int(args.seconds))

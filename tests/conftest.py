@@ -11,7 +11,7 @@ from typing import Any
 import boto3
 import pytest
 
-from gatecrash import demo
+from gatecrash.emulator.backends import serve_asgi_file
 from gatecrash.emulator.cloudwatch import LocalLogsServer
 from gatecrash.emulator.server import EmulatorServer
 
@@ -51,7 +51,7 @@ def logs_client(logs_server: LocalLogsServer) -> Any:
 
 @pytest.fixture(scope="session")
 def demo_backend() -> Iterator[str]:
-    with demo.demo_backend(DEMO) as address:
+    with serve_asgi_file(DEMO / "backend.py", "app") as address:
         yield address
 
 

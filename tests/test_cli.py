@@ -28,8 +28,6 @@ def test_run_with_no_argument_runs_the_demo_and_writes_results(tmp_path: Path) -
     result = run("run", "--reports", str(tmp_path))
     assert result.returncode == 0, result.stdout + result.stderr
     scenario = load_scenario(ROOT / "scenarios/demo/scenario.yaml", load_catalogue().ids)
-    for step in scenario.steps:
-        assert step.name in result.stdout
     assert "WRONG" not in result.stdout and "ERROR" not in result.stdout
     assert f"{len(scenario.steps)} probes: {len(scenario.steps)} UNCONFIRMED." in result.stdout
     [results] = list(tmp_path.glob("*/results.json"))

@@ -8,8 +8,8 @@ recordings, named in each entry's `sources`); values the reference calls unverif
 in the entry's `unverified` mapping with the reason.
 
 Loading reads the whole folder and reports every problem at once, each with file, line, key path
-and the nearest valid value, as one `ConfigError`. The values are frozen dataclasses; nothing here
-prints, and importing this module reads no file.
+and the nearest valid value, as one `CatalogueError` (a `ConfigError`). The values are frozen
+dataclasses; nothing here prints, and importing this module reads no file.
 """
 
 from __future__ import annotations
@@ -33,7 +33,7 @@ from gatecrash._yamlpos import (
     format_pointer,
     parse_text,
 )
-from gatecrash.errors import ConfigError, Problem
+from gatecrash.errors import CatalogueError, Problem
 
 __all__ = [
     "DEFAULT_CATALOGUE_DIR",
@@ -49,8 +49,8 @@ __all__ = [
 # installed wheel has no such folder and reads the copy shipped as `gatecrash/probes` instead.
 DEFAULT_CATALOGUE_DIR: Path = Path(__file__).resolve().parents[2] / "probes"
 
-# DESIGN.md's order: gateway-side rejections in roughly the order API Gateway checks, then the
-# integration's failures, then success. Catalogues iterate in this order; other ids follow, sorted.
+# DESIGN.md's order, which reports and `gatecrash modes` follow; ids not listed here (a custom
+# catalogue's) come after these, sorted.
 MODE_ORDER = (
     "missing-required-param",
     "invalid-body",
@@ -310,7 +310,7 @@ def load_catalogue(directory: Path | None = None) -> Catalogue:
     _check_duplicates(reads)
     problems = [problem for read in reads for problem in _in_line_order(read.log.problems)]
     if problems:
-        raise ConfigError(problems)
+        raise CatalogueError(problems)
     modes = [read.mode for read in reads if read.mode is not None]
     return Catalogue(tuple(sorted(modes, key=_order_key)))
 
@@ -334,11 +334,11 @@ def _entry_files(root: Traversable) -> list[Traversable]:
     source = str(root)
     if not root.is_dir():
         hint = "pass the folder that holds the <id>.yaml files"
-        raise ConfigError([Problem(source, format_pointer(ROOT), "not a folder", hint=hint)])
+        raise CatalogueError([Problem(source, format_pointer(ROOT), "not a folder", hint=hint)])
     files = sorted((entry for entry in root.iterdir() if entry.name.endswith(_SUFFIX)), key=lambda e: e.name)
     if not files:
         hint = "write one <id>.yaml file per failure mode (see probes/README.md)"
-        raise ConfigError([Problem(source, format_pointer(ROOT), "no *.yaml failure-mode files here", hint=hint)])
+        raise CatalogueError([Problem(source, format_pointer(ROOT), "no *.yaml failure-mode files here", hint=hint)])
     return files
 
 
@@ -466,20 +466,22 @@ def _read_text(
 
 
 def _read_bool(log: ProblemLog, container: Mapping[str, Any], key: str, path: JsonPath) -> bool | None:
+    """True or false; None when absent (a required key's absence is reported by the caller)."""
     value = container.get(key)
-    if value is None or isinstance(value, bool):
+    if isinstance(value, bool) or key not in container:
         return value
     _wrong_type(log, (*path, key), value, "true or false")
     return None
 
 
-def _read_list(log: ProblemLog, container: Mapping[str, Any], key: str, path: JsonPath) -> list[Any]:
+def _read_list(log: ProblemLog, container: Mapping[str, Any], key: str, path: JsonPath) -> list[Any] | None:
+    """The list under `key` (null or absent: empty); None when it is something else (reported)."""
     value = container.get(key)
     if value is None:
         return []
     if not isinstance(value, list):
         _wrong_type(log, (*path, key), value, "a list")
-        return []
+        return None
     return value
 
 
@@ -487,6 +489,8 @@ def _read_texts(
     log: ProblemLog, container: Mapping[str, Any], key: str, path: JsonPath, *, non_empty: bool = False
 ) -> tuple[str, ...]:
     items = _read_list(log, container, key, path)
+    if items is None:
+        return ()
     texts: list[str] = []
     for index, item in enumerate(items):
         if isinstance(item, str) and item.strip():
@@ -500,6 +504,8 @@ def _read_texts(
 
 def _read_statuses(log: ProblemLog, document: Mapping[str, Any]) -> tuple[str, ...]:
     items = _read_list(log, document, "statuses", ROOT)
+    if items is None:
+        return ()
     statuses: list[str] = []
     for index, item in enumerate(items):
         where: JsonPath = ("statuses", index)
@@ -511,7 +517,7 @@ def _read_statuses(log: ProblemLog, document: Mapping[str, Any]) -> tuple[str, .
             log.add(where, f"'{item}' is listed twice")
         else:
             statuses.append(item)
-    if not items and isinstance(document.get("statuses"), list):
+    if not items and "statuses" in document:
         log.add(("statuses",), "statuses must list at least one status", hint='e.g. statuses: ["429"]')
     return tuple(statuses)
 
@@ -542,7 +548,7 @@ def _read_response_type(log: ProblemLog, document: Mapping[str, Any]) -> str | N
 
 def _read_evidence(log: ProblemLog, document: Mapping[str, Any]) -> Evidence | None:
     value = document.get("evidence")
-    if value is None:
+    if "evidence" not in document:
         return None
     if not isinstance(value, Mapping):
         _wrong_type(log, ("evidence",), value, "a mapping")
@@ -573,8 +579,7 @@ def _read_access_log(log: ProblemLog, evidence: Mapping[str, Any], path: JsonPat
     for name, expected in value.items():
         key_path = (*where, str(name))
         if name not in ACCESS_LOG_FIELDS:
-            hint = choice_hint(str(name), sorted(ACCESS_LOG_FIELDS), "$context fields")
-            log.add(key_path, f"unknown access-log field '{name}'", hint=hint)
+            log.add(key_path, f"unknown access-log field '{name}'", hint=_field_hint(str(name)))
         elif not isinstance(expected, str):
             _wrong_type(log, key_path, expected, "a string", hint='quote it: status: "429"; regexes are "/.../"')
         elif not (_is_regex(expected) and _regex_problem(log, key_path, expected[1:-1])):
@@ -582,9 +587,17 @@ def _read_access_log(log: ProblemLog, evidence: Mapping[str, Any], path: JsonPat
     return MappingProxyType(fields)
 
 
+def _field_hint(name: str) -> str:
+    # The field list is long; name the closest one, or say what a field looks like.
+    close = did_you_mean(name, ACCESS_LOG_FIELDS)
+    if close is not None:
+        return f"did you mean '{close}'?"
+    return "name a $context variable without `$context.`, e.g. error.responseType (see probes/README.md)"
+
+
 def _read_patterns(log: ProblemLog, evidence: Mapping[str, Any], path: JsonPath) -> tuple[str, ...]:
     patterns: list[str] = []
-    for index, item in enumerate(_read_list(log, evidence, "execution-log", path)):
+    for index, item in enumerate(_read_list(log, evidence, "execution-log", path) or ()):
         where = (*path, "execution-log", index)
         if not isinstance(item, str) or not item:
             _wrong_type(log, where, item, "a regular expression (a string)")

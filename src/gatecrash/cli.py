@@ -9,10 +9,11 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Sequence
+from functools import partial
 from pathlib import Path
 
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from gatecrash import __version__
@@ -58,9 +59,12 @@ def _parser() -> argparse.ArgumentParser:
         help="set or override a stage variable (repeatable)",
     )
 
-    run = commands.add_parser("run", help="provoke each scenario's failure modes and check every answer",
-                              description="Run scenario files (or the scenario files of folders). With no argument, "
-                                          f"runs {DEMO_DIR}/ against the embedded emulator.")
+    run = commands.add_parser(
+        "run",
+        help="provoke each scenario's failure modes and check every answer",
+        description="Run scenario files (or the scenario files of folders). With no argument, "
+        f"runs {DEMO_DIR}/ against the embedded emulator.",
+    )
     run.add_argument("scenarios", nargs="*", type=Path, help=f"scenario files or folders (default: {DEMO_DIR})")
     run.add_argument("--reports", type=Path, default=REPORTS_DIR, help=f"where reports go (default: {REPORTS_DIR})")
 
@@ -139,8 +143,10 @@ def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
 def _validate(args: argparse.Namespace) -> int:
     _, scenarios = _load(args.scenarios)
     for scenario in scenarios:
-        _out.print(f"{scenario.source}: valid: {len(scenario.steps)} probes, {scenario.planned_requests} requests "
-                   f"planned (max {scenario.limits.max_requests})")
+        _out.print(
+            f"{scenario.source}: valid: {len(scenario.steps)} probes, {scenario.planned_requests} requests "
+            f"planned (max {scenario.limits.max_requests})"
+        )
     return EXIT_OK
 
 
@@ -149,14 +155,25 @@ def _modes(args: argparse.Namespace) -> int:
     for column in ("mode", "status", "x-amzn-ErrorType", "responseType", "before integration", "title"):
         table.add_column(column)
     for mode in load_catalogue():
-        table.add_row(mode.id, mode.expected_status_text(), mode.error_type or "-", mode.response_type or "-",
-                      "yes" if mode.before_integration else "no", mode.title)
+        table.add_row(
+            mode.id,
+            mode.expected_status_text(),
+            mode.error_type or "-",
+            mode.response_type or "-",
+            "yes" if mode.before_integration else "no",
+            mode.title,
+        )
     _out.print(table)
     return EXIT_OK
 
 
-_VERDICT_STYLE = {"CONFIRMED": "green", "UNCONFIRMED": "green", "WRONG_CAUSE": "red", "WRONG_STATUS": "red",
-                  "ERROR": "red"}
+_VERDICT_STYLE = {
+    "CONFIRMED": "green",
+    "UNCONFIRMED": "green",
+    "WRONG_CAUSE": "red",
+    "WRONG_STATUS": "red",
+    "ERROR": "red",
+}
 
 
 def _observed(result: StepResult) -> str:
@@ -181,23 +198,42 @@ def _table(run: RunResult) -> Table:
         style = _VERDICT_STYLE[result.verdict.value]
         expected = f"{result.mode.expected_status_text()} {result.mode.error_type or ''}".strip()
         reason = "awaiting log confirmation" if result.verdict.value == "UNCONFIRMED" else result.reason
-        table.add_row(result.name, result.mode.id, expected, _observed(result),
-                      f"[{style}]{result.verdict.value}[/{style}]", reason)
+        table.add_row(
+            result.name,
+            result.mode.id,
+            expected,
+            _observed(result),
+            f"[{style}]{result.verdict.value}[/{style}]",
+            reason,
+        )
     return table
+
+
+def _advance(progress: Progress, task: TaskID, step: object, sent: int) -> None:
+    progress.advance(task)
 
 
 def _run(args: argparse.Namespace) -> int:
     catalogue, scenarios = _load(args.scenarios or [DEMO_DIR])
     all_expected = True
     for scenario in scenarios:
-        with Progress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-                      console=_out, transient=True) as progress:
+        with Progress(
+            TextColumn("{task.description}"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            TimeElapsedColumn(),
+            console=_out,
+            transient=True,
+        ) as progress:
             task = progress.add_task(f"{scenario.name}: provoking", total=len(scenario.steps))
-            run = run_scenario(scenario, catalogue, lambda step, sent: progress.advance(task))
+            run = run_scenario(scenario, catalogue, partial(_advance, progress, task))
         _out.print(_table(run))
         path = write_report(args.reports, run)
-        counts = ", ".join(f"{sum(r.verdict == v for r in run.results)} {v.value}" for v in Verdict
-                           if any(r.verdict == v for r in run.results))
+        counts = ", ".join(
+            f"{sum(r.verdict == v for r in run.results)} {v.value}"
+            for v in Verdict
+            if any(r.verdict == v for r in run.results)
+        )
         _out.print(f"{len(run.results)} probes: {counts}. Results: {path}")
         all_expected = all_expected and run.as_expected
     return EXIT_OK if all_expected else EXIT_FAILED

@@ -63,8 +63,11 @@ def resolve(
         if kind is CredentialKind.ENV:
             value = environ.get(reference.reference)
             if not value:
-                fail(name, f"environment variable {reference.reference} is not set",
-                     f"export {reference.reference}=... before the run")
+                fail(
+                    name,
+                    f"environment variable {reference.reference} is not set",
+                    f"export {reference.reference}=... before the run",
+                )
             else:
                 strings[name] = value
         elif kind is CredentialKind.RANDOM_API_KEY:
@@ -73,27 +76,39 @@ def resolve(
             key = next((k for k in stage.api_keys if k.id == reference.reference), None) if stage else None
             if key is None:
                 known = ", ".join(k.id for k in stage.api_keys) if stage else "(no emulator target)"
-                fail(name, f"the emulator side file has no API key with id {reference.reference!r}",
-                     f"known key ids: {known}")
+                fail(
+                    name,
+                    f"the emulator side file has no API key with id {reference.reference!r}",
+                    f"known key ids: {known}",
+                )
             else:
                 strings[name] = key.value
         elif kind is CredentialKind.PROFILE:
             keys = _profile_keys(reference.reference)
             if keys is None:
-                fail(name, f"AWS profile {reference.reference!r} gives no credentials",
-                     "check ~/.aws/config, or run `aws configure --profile NAME`")
+                fail(
+                    name,
+                    f"AWS profile {reference.reference!r} gives no credentials",
+                    "check ~/.aws/config, or run `aws configure --profile NAME`",
+                )
             else:
                 aws[name] = keys
         elif kind is CredentialKind.EMULATOR_IAM:
             found = iam(reference.reference) if iam is not None else None
             if found is None:
-                fail(name, f"the emulator has no access key {reference.reference!r}",
-                     "add it to the side file's IAM credentials table, or use profile:")
+                fail(
+                    name,
+                    f"the emulator has no access key {reference.reference!r}",
+                    "add it to the side file's IAM credentials table, or use profile:",
+                )
             else:
                 aws[name] = found
         elif kind is CredentialKind.EMULATOR_TOKEN and mint is None:
-            fail(name, "tokens can be minted only for an emulator target with local user pools",
-                 "point the target at the emulator, or use env: with a real token")
+            fail(
+                name,
+                "tokens can be minted only for an emulator target with local user pools",
+                "point the target at the emulator, or use env: with a real token",
+            )
     if problems:
         raise CredentialError(problems)
     return Secrets(strings, aws, dict(references), mint)
@@ -110,4 +125,6 @@ def _profile_keys(profile: str) -> AwsKeys | None:
     if credentials is None:
         return None
     frozen = credentials.get_frozen_credentials()
+    if not frozen.access_key or not frozen.secret_key:
+        return None
     return AwsKeys(frozen.access_key, frozen.secret_key, frozen.token)

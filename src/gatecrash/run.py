@@ -32,8 +32,13 @@ class RunResult:
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, progress: Progress | None = None) -> RunResult:
     with open_target(scenario.target) as target:
-        secrets = resolve(scenario.credentials, str(scenario.source), stage=target.emulated,
-                          iam=_emulator_iam(target), mint=_emulator_minter(target))
+        secrets = resolve(
+            scenario.credentials,
+            str(scenario.source),
+            stage=target.emulated,
+            iam=_emulator_iam(target),
+            mint=_emulator_minter(target),
+        )
         runner = Runner(scenario, target, secrets, progress)
         started = datetime.now(UTC)
         records = asyncio.run(runner.run())

@@ -13,6 +13,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import uvicorn
 
@@ -22,7 +23,7 @@ from gatecrash.errors import EnvironmentProblem
 _START_TIMEOUT_S = 10.0
 
 
-def load_asgi_app(path: Path, attribute: str) -> object:
+def load_asgi_app(path: Path, attribute: str) -> Any:
     spec = importlib.util.spec_from_file_location(f"gatecrash_backend_{path.stem}", path)
     if spec is None or spec.loader is None:
         raise EnvironmentProblem(f"{path}: cannot be loaded as a Python module")

@@ -43,8 +43,11 @@ def _step(result: StepResult) -> dict[str, Any]:
         "name": step.name,
         "mode": mode.id,
         "kind": "burst" if isinstance(step, Burst) else "probe",
-        "expected": {"statuses": list(mode.statuses), "error_type": mode.error_type,
-                     "response_type": mode.response_type},
+        "expected": {
+            "statuses": list(mode.statuses),
+            "error_type": mode.error_type,
+            "response_type": mode.response_type,
+        },
         "verdict": result.verdict.value,
         "as_expected": result.verdict.as_expected,
         "reason": result.reason,
@@ -61,15 +64,22 @@ def render(run: RunResult) -> str:
         "gatecrash": run.version,
         "run_id": run.run_id,
         "scenario": {"name": run.scenario.name, "file": str(run.scenario.source)},
-        "target": {"description": run.target.description, "base_url": run.target.base_url,
-                   "rest_api_id": run.target.rest_api_id, "stage": run.target.stage, "region": run.target.region,
-                   "execution_log_group": run.target.execution_log_group,
-                   "access_log_group": run.target.access_log_group},
+        "target": {
+            "description": run.target.description,
+            "base_url": run.target.base_url,
+            "rest_api_id": run.target.rest_api_id,
+            "stage": run.target.stage,
+            "region": run.target.region,
+            "execution_log_group": run.target.execution_log_group,
+            "access_log_group": run.target.access_log_group,
+        },
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat(),
         "as_expected": run.as_expected,
-        "summary": {verdict: sum(r.verdict.value == verdict for r in run.results)
-                    for verdict in sorted({r.verdict.value for r in run.results})},
+        "summary": {
+            verdict: sum(r.verdict.value == verdict for r in run.results)
+            for verdict in sorted({r.verdict.value for r in run.results})
+        },
         "probes": [_step(result) for result in run.results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

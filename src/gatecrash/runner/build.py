@@ -34,8 +34,9 @@ def build(spec: RequestSpec, base_url: str, secrets: Secrets, region: str, tag: 
     elif auth.kind is AuthKind.SIGV4:
         host = httpx.URL(url).netloc.decode("ascii")
         headers.append(("Host", host))
-        headers, body = sign(spec.method, url, headers, body, secrets.aws[auth.credential or ""], region,
-                             auth.sigv4_fault)
+        headers, body = sign(
+            spec.method, url, headers, body, secrets.aws[auth.credential or ""], region, auth.sigv4_fault
+        )
     elif auth.kind is AuthKind.JWT:
         token = _token(secrets, auth.credential or "", auth.jwt_fault)
         if token is not None:
@@ -54,7 +55,14 @@ def _token(secrets: Secrets, credential: str, fault: JwtFault | None) -> str | N
         head, _, signature = token.rpartition(".")
         return f"{head}.{signature[::-1]}"
     if fault is not None:
-        raise CredentialError([Problem("scenario", f"$.credentials.{credential}",
-                                       f"a {fault.value} token can be minted only by the emulator",
-                                       hint="use an emulator-token credential for this fault")])
+        raise CredentialError(
+            [
+                Problem(
+                    "scenario",
+                    f"$.credentials.{credential}",
+                    f"a {fault.value} token can be minted only by the emulator",
+                    hint="use an emulator-token credential for this fault",
+                )
+            ]
+        )
     return token

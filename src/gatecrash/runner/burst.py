@@ -56,8 +56,9 @@ async def _open(url: str, tls: ssl.SSLContext, timeout: float) -> _Connection:
     secure = parts.scheme == "https"
     port = parts.port or (443 if secure else 80)
     reader, writer = await asyncio.wait_for(
-        asyncio.open_connection(parts.hostname, port, ssl=tls if secure else None,
-                                server_hostname=parts.hostname if secure else None),
+        asyncio.open_connection(
+            parts.hostname, port, ssl=tls if secure else None, server_hostname=parts.hostname if secure else None
+        ),
         timeout,
     )
     return _Connection(reader, writer)
@@ -106,10 +107,12 @@ async def release(requests: Sequence[WireRequest], tls: ssl.SSLContext, timeout:
             connection.writer.write(payload)
         sent_at.append(time.time())
     await asyncio.gather(*(c.writer.drain() for c in opened if isinstance(c, _Connection)), return_exceptions=True)
-    answers = await asyncio.gather(*(
-        _read(c, at, timeout) if isinstance(c, _Connection) else _failed(at, c)
-        for c, at in zip(opened, sent_at, strict=True)
-    ))
+    answers = await asyncio.gather(
+        *(
+            _read(c, at, timeout) if isinstance(c, _Connection) else _failed(at, c)
+            for c, at in zip(opened, sent_at, strict=True)
+        )
+    )
     closing = [c.writer for c in opened if isinstance(c, _Connection)]
     for writer in closing:
         writer.close()

@@ -53,8 +53,14 @@ class _Budget:
 
 
 class Runner:
-    def __init__(self, scenario: Scenario, target: LiveTarget, secrets: Secrets, progress: Progress | None = None,
-                 run_id: str | None = None) -> None:
+    def __init__(
+        self,
+        scenario: Scenario,
+        target: LiveTarget,
+        secrets: Secrets,
+        progress: Progress | None = None,
+        run_id: str | None = None,
+    ) -> None:
         self.scenario = scenario
         self.target = target
         self.secrets = secrets
@@ -66,8 +72,10 @@ class Runner:
 
     async def run(self) -> list[StepRecord]:
         timeout = httpx.Timeout(self.scenario.timeout_s)
-        clients = [httpx.AsyncClient(verify=self._tls, timeout=timeout, follow_redirects=False)
-                   for _ in range(self.scenario.concurrency)]
+        clients = [
+            httpx.AsyncClient(verify=self._tls, timeout=timeout, follow_redirects=False)
+            for _ in range(self.scenario.concurrency)
+        ]
         pool: asyncio.Queue[httpx.AsyncClient] = asyncio.Queue()
         for client in clients:
             pool.put_nowait(client)
@@ -91,8 +99,9 @@ class Runner:
         if self.progress is not None:
             self.progress(step, sum(o.error is None or not o.error.startswith("not sent") for o in record.observations))
 
-    async def _probe_into(self, probe: Probe, position: int, pool: asyncio.Queue[httpx.AsyncClient],
-                          records: dict[int, StepRecord]) -> None:
+    async def _probe_into(
+        self, probe: Probe, position: int, pool: asyncio.Queue[httpx.AsyncClient], records: dict[int, StepRecord]
+    ) -> None:
         client = await pool.get()
         try:
             observations = [await self._send(client, probe, index) for index in range(probe.repeat)]
@@ -124,7 +133,12 @@ class Runner:
         except httpx.HTTPError as exc:
             return Observation(probe.name, index, sent, started, None, None, error=_transport_error(exc))
         return Observation(
-            probe.name, index, sent, started, time.time(), response.status_code,
+            probe.name,
+            index,
+            sent,
+            started,
+            time.time(),
+            response.status_code,
             kept_headers(list(response.headers.multi_items())),
             redact.text(excerpt(response.content), self._secret_values),
         )
@@ -134,17 +148,31 @@ class Runner:
         refusal = self._budget.take(len(wires))
         now = time.time()
         if refusal is not None:
-            return StepRecord(burst, tuple(Observation(burst.name, i, self._sent(w), now, None, None, error=refusal)
-                                           for i, w in enumerate(wires)))
+            return StepRecord(
+                burst,
+                tuple(
+                    Observation(burst.name, i, self._sent(w), now, None, None, error=refusal)
+                    for i, w in enumerate(wires)
+                ),
+            )
         answers = await release(wires, self._tls, self.scenario.timeout_s)
-        observations = tuple(self._from_answer(burst, i, w, a) for i, (w, a) in enumerate(zip(wires, answers, strict=True)))
+        observations = tuple(
+            self._from_answer(burst, i, w, a) for i, (w, a) in enumerate(zip(wires, answers, strict=True))
+        )
         spread = (max(a.sent_at for a in answers) - min(a.sent_at for a in answers)) * 1000
         return StepRecord(burst, observations, spread)
 
     def _from_answer(self, burst: Burst, index: int, wire: WireRequest, answer: BurstAnswer) -> Observation:
         return Observation(
-            burst.name, index, self._sent(wire), answer.sent_at, answer.received_at, answer.status,
-            kept_headers(list(answer.headers)), redact.text(excerpt(answer.body), self._secret_values), answer.error,
+            burst.name,
+            index,
+            self._sent(wire),
+            answer.sent_at,
+            answer.received_at,
+            answer.status,
+            kept_headers(list(answer.headers)),
+            redact.text(excerpt(answer.body), self._secret_values),
+            answer.error,
         )
 
 

@@ -6,8 +6,14 @@ from dataclasses import dataclass
 
 # The response headers a report needs: the ids that join an answer to the gateway's logs,
 # the error type, and throttling advice.
-KEPT_HEADERS = ("x-amzn-requestid", "x-amz-apigw-id", "x-amzn-errortype", "retry-after", "content-type",
-                "x-amzn-trace-id")
+KEPT_HEADERS = (
+    "x-amzn-requestid",
+    "x-amz-apigw-id",
+    "x-amzn-errortype",
+    "retry-after",
+    "content-type",
+    "x-amzn-trace-id",
+)
 BODY_EXCERPT = 2048
 
 

@@ -7,8 +7,9 @@ from collections.abc import Iterable
 
 REDACTED = "<redacted>"
 _SECRET_HEADERS = frozenset({"x-api-key", "x-amz-security-token", "cookie", "set-cookie"})
-_SECRET_QUERY = frozenset({"x-amz-signature", "x-amz-security-token", "x-amz-credential", "api_key", "apikey",
-                           "token", "access_token"})
+_SECRET_QUERY = frozenset(
+    {"x-amz-signature", "x-amz-security-token", "x-amz-credential", "api_key", "apikey", "token", "access_token"}
+)
 _SIGNATURE = re.compile(r"(Signature=)[0-9a-fA-F]+")
 _BEARER = re.compile(r"^(Bearer\s+)\S+$", re.IGNORECASE)
 

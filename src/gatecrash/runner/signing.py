@@ -32,10 +32,13 @@ class _SignerAt(SigV4Auth):
         self._moment = moment
 
     def add_auth(self, request: AWSRequest) -> None:
+        # SigV4Auth.add_auth with the timestamp chosen instead of read from the clock. The two
+        # helpers exist on botocore's signer but are missing from its type stubs.
         request.context["timestamp"] = self._moment.strftime(SIGV4_TIMESTAMP)
-        self._modify_request_before_signing(request)
+        self._modify_request_before_signing(request)  # type: ignore[attr-defined]
         canonical = self.canonical_request(request)
-        self._inject_signature_to_request(request, self.signature(self.string_to_sign(request, canonical), request))
+        signature = self.signature(self.string_to_sign(request, canonical), request)
+        self._inject_signature_to_request(request, signature)  # type: ignore[attr-defined]
 
 
 def sign(

@@ -55,8 +55,10 @@ def judge_observation(mode: FailureMode, observation: Observation) -> tuple[Verd
         detail = f" ({observation.error_type})" if observation.error_type else ""
         return Verdict.WRONG_STATUS, f"expected {mode.expected_status_text()}, got {observation.status}{detail}"
     if observation.error_type != mode.error_type:
-        return Verdict.WRONG_CAUSE, (f"status {observation.status} as expected, but {_error_type_text(observation.error_type)} "
-                                     f"where the mode gives {_error_type_text(mode.error_type)}")
+        return Verdict.WRONG_CAUSE, (
+            f"status {observation.status} as expected, but {_error_type_text(observation.error_type)} "
+            f"where the mode gives {_error_type_text(mode.error_type)}"
+        )
     return Verdict.UNCONFIRMED, AWAITING_LOGS
 
 
@@ -86,14 +88,22 @@ def judge_burst(record: StepRecord, mode: FailureMode) -> StepResult:
     for bounds in burst.expect:
         found = sum(count for status, count in counts.items() if _matches(bounds.status, status))
         if not bounds.minimum <= found <= bounds.maximum:
-            return StepResult(record, mode, Verdict.WRONG_STATUS,
-                              f"{bounds.status}: {found}, expected {bounds.minimum} to {bounds.maximum} ({mix})")
+            return StepResult(
+                record,
+                mode,
+                Verdict.WRONG_STATUS,
+                f"{bounds.status}: {found}, expected {bounds.minimum} to {bounds.maximum} ({mix})",
+            )
     for observation in record.observations:
         assert observation.status is not None
         if mode.status_matches(observation.status) and observation.error_type != mode.error_type:
-            return StepResult(record, mode, Verdict.WRONG_CAUSE,
-                              f"a {observation.status} carried {_error_type_text(observation.error_type)} where the mode "
-                              f"gives {_error_type_text(mode.error_type)} ({mix})")
+            return StepResult(
+                record,
+                mode,
+                Verdict.WRONG_CAUSE,
+                f"a {observation.status} carried {_error_type_text(observation.error_type)} where the mode "
+                f"gives {_error_type_text(mode.error_type)} ({mix})",
+            )
     return StepResult(record, mode, Verdict.UNCONFIRMED, f"{mix}; {AWAITING_LOGS}")
 
 
