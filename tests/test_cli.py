@@ -152,3 +152,28 @@ def test_emulator_serves_until_interrupted(tmp_path: Path) -> None:
         out, err = process.communicate(timeout=30)
     assert process.returncode == 0, err
     assert "Traceback" not in err
+
+
+def test_an_unreachable_target_exits_3(tmp_path: Path) -> None:
+    scenario = tmp_path / "down.yaml"
+    scenario.write_text(
+        "target: {aws: {invoke-url: 'https://127.0.0.1:9/prod', region: us-east-1, rest-api-id: x, stage: prod}}\n"
+        "limits: {max-requests: 2, max-duration: 30s}\n"
+        "probes:\n  - {name: p, mode: ok, request: {method: GET, path: /}}\n"
+    )
+    result = run("run", str(scenario), "--reports", str(tmp_path))
+    assert result.returncode == 3
+    assert "no request reached https://127.0.0.1:9/prod" in result.stderr
+
+
+def test_an_unset_credential_variable_exits_3_naming_it(tmp_path: Path) -> None:
+    scenario = tmp_path / "creds.yaml"
+    scenario.write_text(
+        f"target: {{emulator: {{definition: {DEMO}/api.yaml, side-file: {DEMO}/stage.yaml}}}}\n"
+        "credentials: {prod: {env: GATECRASH_TEST_UNSET_KEY}}\n"
+        "limits: {max-requests: 2, max-duration: 30s}\n"
+        "probes:\n  - {name: p, mode: ok, request: {method: GET, path: /keyed, auth: {api-key: prod}}}\n"
+    )
+    result = run("run", str(scenario), "--reports", str(tmp_path))
+    assert result.returncode == 3
+    assert "$.credentials.prod: environment variable GATECRASH_TEST_UNSET_KEY is not set" in result.stderr

@@ -18,7 +18,15 @@ from rich.table import Table
 
 from gatecrash import __version__
 from gatecrash.catalogue import Catalogue, load_catalogue
-from gatecrash.errors import ConfigError, EnvironmentProblem, GatecrashError, Problem, ScenarioError
+from gatecrash.errors import (
+    ConfigError,
+    CredentialError,
+    EnvironmentProblem,
+    GatecrashError,
+    Problem,
+    ScenarioError,
+    TargetUnreachable,
+)
 from gatecrash.report.files import write_report
 from gatecrash.run import RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -235,6 +243,10 @@ def _run(args: argparse.Namespace) -> int:
             if any(r.verdict == v for r in run.results)
         )
         _out.print(f"{len(run.results)} probes: {counts}. Results: {path}")
+        if run.unreachable:
+            raise TargetUnreachable(
+                f"no request reached {run.target.base_url}: is the target up and the URL right? (results: {path})"
+            )
         all_expected = all_expected and run.as_expected
     return EXIT_OK if all_expected else EXIT_FAILED
 
@@ -252,6 +264,11 @@ def main(argv: Sequence[str] | None = None) -> None:
     except _UsageError as exc:
         _err.print(f"[red]error[/red]: {exc}", markup=False)
         code = EXIT_USAGE
+    except CredentialError as exc:
+        _err.print(f"[red]error[/red]: {len(exc.problems)} credential(s) cannot be resolved:")
+        for problem in exc.problems:
+            _err.print(f"  {problem}", markup=False)
+        code = EXIT_ENVIRONMENT
     except EnvironmentProblem as exc:
         _err.print(f"[red]error[/red]: {exc}", markup=False)
         code = EXIT_ENVIRONMENT

@@ -5,9 +5,10 @@ GatecrashError
 │   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
 │   ├── SideFileError    the emulator side file (stage, usage plans, keys, functions)
 │   ├── ScenarioError    a scenario file (target, credentials, probes, limits)
-│   ├── CatalogueError   the failure-mode catalogue (probes/*.yaml)
-│   └── CredentialError  a credential a scenario references cannot be resolved
+│   └── CatalogueError   the failure-mode catalogue (probes/*.yaml)
 └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
+    ├── CredentialError  a credential a scenario references is not there (an unset variable ...)
+    ├── TargetUnreachable no request of a run reached the target
     └── LogsError        CloudWatch Logs could not be reached, started or written
 """
 
@@ -61,12 +62,20 @@ class CatalogueError(ConfigError):
     """The failure-mode catalogue cannot be used as given."""
 
 
-class CredentialError(ConfigError):
-    """A credential a scenario references cannot be resolved (an unset variable, an unknown key)."""
-
-
 class EnvironmentProblem(GatecrashError):
     """Something outside the user's files is missing or unreachable."""
+
+
+class CredentialError(EnvironmentProblem):
+    """Credentials a scenario references cannot be resolved; `problems` names each one."""
+
+    def __init__(self, problems: Sequence[Problem]) -> None:
+        self.problems = tuple(problems)
+        super().__init__("\n".join(str(problem) for problem in self.problems))
+
+
+class TargetUnreachable(EnvironmentProblem):
+    """Not one request of a run got an answer: the target is down or the URL is wrong."""
 
 
 class LogsError(EnvironmentProblem):

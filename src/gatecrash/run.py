@@ -29,6 +29,12 @@ class RunResult:
     def as_expected(self) -> bool:
         return all(result.verdict.as_expected for result in self.results)
 
+    @property
+    def unreachable(self) -> bool:
+        """Every request that was sent failed to connect."""
+        sent = [o for r in self.results for o in r.record.observations if not (o.error or "").startswith("not sent")]
+        return bool(sent) and all(o.status is None and o.error is not None for o in sent)
+
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, progress: Progress | None = None) -> RunResult:
     with open_target(scenario.target) as target:
