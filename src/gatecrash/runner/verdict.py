@@ -37,6 +37,9 @@ class StepResult:
     mode: FailureMode
     verdict: Verdict
     reason: str
+    # Filled by log correlation: the cause the gateway's logs show, and the lines that show it.
+    observed_cause: str | None = None
+    evidence: tuple[str, ...] = ()
 
     @property
     def name(self) -> str:
