@@ -7,6 +7,7 @@ definition or usage error; 3 an environment error (a port taken, a log endpoint 
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 from collections.abc import Sequence
 from functools import partial
@@ -28,7 +29,7 @@ from gatecrash.errors import (
     TargetUnreachable,
 )
 from gatecrash.report.files import write_report
-from gatecrash.run import RunResult, run_scenario
+from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, Scenario, load_scenario, scenario_files
 
@@ -75,6 +76,18 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("scenarios", nargs="*", type=Path, help=f"scenario files or folders (default: {DEMO_DIR})")
     run.add_argument("--reports", type=Path, default=REPORTS_DIR, help=f"where reports go (default: {REPORTS_DIR})")
+    run.add_argument(
+        "--no-logs",
+        action="store_true",
+        help="judge on status and x-amzn-ErrorType only; do not read the gateway's logs",
+    )
+    run.add_argument(
+        "--logs-deadline",
+        type=_seconds,
+        default=None,
+        metavar="DURATION",
+        help="how long to wait for log events, e.g. 30s or 5m (default: 10s emulator, 5m AWS)",
+    )
 
     validate = commands.add_parser("validate", help="check scenario files without sending anything")
     validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
@@ -205,7 +218,7 @@ def _table(run: RunResult) -> Table:
     for result in run.results:
         style = _VERDICT_STYLE[result.verdict.value]
         expected = f"{result.mode.expected_status_text()} {result.mode.error_type or ''}".strip()
-        reason = "awaiting log confirmation" if result.verdict.value == "UNCONFIRMED" else result.reason
+        reason = result.reason
         table.add_row(
             result.name,
             result.mode.id,
@@ -221,6 +234,17 @@ def _advance(progress: Progress, task: TaskID, step: object, sent: int) -> None:
     progress.advance(task)
 
 
+def _found(progress: Progress, task: TaskID, found: int, expected: int) -> None:
+    progress.update(task, visible=True, completed=found, total=expected)
+
+
+def _seconds(text: str) -> float:
+    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
+    if match is None:
+        raise argparse.ArgumentTypeError(f"{text!r}: write a duration such as 30s, 500ms or 5m")
+    return float(match.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[match.group(2)]
+
+
 def _run(args: argparse.Namespace) -> int:
     catalogue, scenarios = _load(args.scenarios or [DEMO_DIR])
     all_expected = True
@@ -234,7 +258,14 @@ def _run(args: argparse.Namespace) -> int:
             transient=True,
         ) as progress:
             task = progress.add_task(f"{scenario.name}: provoking", total=len(scenario.steps))
-            run = run_scenario(scenario, catalogue, partial(_advance, progress, task))
+            logs = progress.add_task("reading the gateway's logs", total=None, visible=False)
+            options = RunOptions(
+                correlate=not args.no_logs,
+                logs_deadline_s=args.logs_deadline,
+                progress=partial(_advance, progress, task),
+                fetch_progress=partial(_found, progress, logs),
+            )
+            run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))
         path = write_report(args.reports, run)
         counts = ", ".join(

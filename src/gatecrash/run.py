@@ -3,12 +3,18 @@
 from __future__ import annotations
 
 import asyncio
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
 from gatecrash import __version__
 from gatecrash.catalogue import Catalogue
+from gatecrash.correlate.classify import classify
+from gatecrash.correlate.fetch import FetchProgress, LogLocation, fetch_requests, logs_client
+from gatecrash.correlate.model import Classification, RequestLogs
+from gatecrash.correlate.verdicts import confirm, judged_observations, mark_skipped
 from gatecrash.credentials import IamLookup, TokenMinter, resolve
+from gatecrash.emulator.routing import Router
 from gatecrash.runner.fire import Progress, Runner
 from gatecrash.runner.verdict import StepResult, judge
 from gatecrash.scenario.model import Scenario
@@ -36,7 +42,21 @@ class RunResult:
         return bool(sent) and all(o.status is None and o.error is not None for o in sent)
 
 
-def run_scenario(scenario: Scenario, catalogue: Catalogue, progress: Progress | None = None) -> RunResult:
+# How long to wait for log events: the emulator stores them within a second; CloudWatch on AWS
+# delivers within seconds to minutes.
+EMULATOR_LOGS_DEADLINE_S = 10.0
+AWS_LOGS_DEADLINE_S = 300.0
+
+
+@dataclass(frozen=True, slots=True)
+class RunOptions:
+    correlate: bool = True
+    logs_deadline_s: float | None = None  # None: the target's default
+    progress: Progress | None = None
+    fetch_progress: FetchProgress | None = None
+
+
+def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions = RunOptions()) -> RunResult:
     with open_target(scenario.target) as target:
         secrets = resolve(
             scenario.credentials,
@@ -45,12 +65,67 @@ def run_scenario(scenario: Scenario, catalogue: Catalogue, progress: Progress | 
             iam=_emulator_iam(target),
             mint=_emulator_minter(target),
         )
-        runner = Runner(scenario, target, secrets, progress)
+        runner = Runner(scenario, target, secrets, options.progress)
         started = datetime.now(UTC)
         records = asyncio.run(runner.run())
         finished = datetime.now(UTC)
-    results = tuple(judge(record, catalogue.get(record.step.mode)) for record in records)
-    return RunResult(scenario, target, runner.run_id, started, finished, results)
+        results = [judge(record, catalogue.get(record.step.mode)) for record in records]
+        if options.correlate:
+            results = _correlated(results, target, catalogue, started, finished, options)
+        else:
+            results = [mark_skipped(result) for result in results]
+    return RunResult(scenario, target, runner.run_id, started, finished, tuple(results))
+
+
+def _correlated(
+    results: list[StepResult],
+    target: LiveTarget,
+    catalogue: Catalogue,
+    started: datetime,
+    finished: datetime,
+    options: RunOptions,
+) -> list[StepResult]:
+    if target.flush_logs is not None:
+        target.flush_logs()
+    location = LogLocation(
+        target.region,
+        target.execution_log_group,
+        target.access_log_group,
+        target.logs_endpoint,
+        target.profile,
+        local=target.local_logs,
+    )
+    request_ids = {o.request_id for r in results for o in judged_observations(r) if o.request_id}
+    deadline = options.logs_deadline_s
+    if deadline is None:
+        deadline = EMULATOR_LOGS_DEADLINE_S if target.local_logs else AWS_LOGS_DEADLINE_S
+    logs = fetch_requests(
+        logs_client(location),
+        location,
+        request_ids,
+        int(started.timestamp() * 1000),
+        int(finished.timestamp() * 1000),
+        deadline,
+        options.fetch_progress,
+    )
+    classifier = _classifier(catalogue, target)
+    return [confirm(result, logs, classifier, catalogue) for result in results]
+
+
+def _classifier(catalogue: Catalogue, target: LiveTarget) -> Callable[[RequestLogs], Classification]:
+    """`classify`, told whether the request's route exists when the definition is at hand."""
+    router = Router(target.api.methods) if target.api is not None else None
+    prefix = f"/{target.stage}"
+
+    def run(logs: RequestLogs) -> Classification:
+        known: bool | None = None
+        if router is not None and logs.access is not None:
+            method = logs.access.fields.get("httpMethod", "-")
+            path = logs.access.fields.get("path", "-").removeprefix(prefix) or "/"
+            known = router.match(path, method) is not None
+        return classify(logs, catalogue, method_known=known)
+
+    return run
 
 
 def _emulator_iam(target: LiveTarget) -> IamLookup | None:

@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from gatecrash.emulator.model import StageConfig
+from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
 
@@ -24,6 +24,13 @@ class LiveTarget:
     execution_log_group: str
     access_log_group: str | None
     emulated: StageConfig | None = None  # the emulator's stage settings, for emulator credentials
+    api: Api | None = None  # the emulator's definition: which routes exist
+    flush_logs: Callable[[], None] | None = None  # the emulator's: wait until its logs are stored
+    profile: str | None = None  # AWS: the profile that reads the logs
+
+    @property
+    def local_logs(self) -> bool:
+        return self.emulated is not None
 
 
 @contextmanager
@@ -38,6 +45,7 @@ def open_target(target: Target) -> Iterator[LiveTarget]:
             logs_endpoint=None,
             execution_log_group=f"API-Gateway-Execution-Logs_{target.rest_api_id}/{target.stage}",
             access_log_group=target.access_log_group,
+            profile=target.profile,
         )
         return
     with _emulator(target) as live:
@@ -71,4 +79,6 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
             execution_log_group=endpoints.execution_log_group,
             access_log_group=endpoints.access_log_group,
             emulated=server.stage,
+            api=api,
+            flush_logs=server.flush_logs,
         )

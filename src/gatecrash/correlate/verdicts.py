@@ -1,0 +1,88 @@
+"""Proving each probe's cause from the logs: the status-only verdicts, upgraded. Pure.
+
+CONFIRMED: the answers that carry the mode's status have log evidence classified as the mode.
+WRONG_CAUSE: the status is the mode's but the logs show another cause. UNCONFIRMED: no evidence
+by the deadline; for causes AWS writes no execution log for, the access record must confirm.
+WRONG_STATUS and ERROR stand as the status check found them, with the observed cause added.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import replace
+
+from gatecrash.catalogue import Catalogue
+from gatecrash.correlate.model import Classification, RequestLogs
+from gatecrash.runner.record import Observation
+from gatecrash.runner.verdict import StepResult, Verdict
+from gatecrash.scenario.model import Burst, Judge, Probe
+
+Classifier = Callable[[RequestLogs], Classification]
+# A front-door answer (over 10 MB) has no request id and no log at all (lgtm-generator#10): its own
+# answer is the evidence.
+FRONT_DOOR_BODY = "HTTP content length exceeded"
+
+
+def judged_observations(result: StepResult) -> list[Observation]:
+    """The answers a probe's cause is proven on: those with the mode's status (or the last of a repeat)."""
+    step = result.record.step
+    observations = list(result.record.observations)
+    if isinstance(step, Probe) and step.judge is Judge.LAST:
+        observations = observations[-1:]
+    return [o for o in observations if o.status is not None and result.mode.status_matches(o.status)]
+
+
+def confirm(
+    result: StepResult, logs: Mapping[str, RequestLogs], classify: Classifier, catalogue: Catalogue
+) -> StepResult:
+    """`result` with its verdict proven (or refuted) from `logs`."""
+    mode = result.mode
+    judged = judged_observations(result)
+    if result.verdict is not Verdict.UNCONFIRMED or not judged:
+        return _annotated(result, logs, classify)
+    evidence: list[str] = []
+    for observation in judged:
+        request_id = observation.request_id
+        if not mode.evidence.access_log_expected:
+            if request_id is None and FRONT_DOOR_BODY in observation.body_excerpt:
+                evidence.append(f"{observation.status} {observation.body_excerpt.strip()} (no request id, no log)")
+                continue
+            return replace(result, reason=f"expected the front door's answer without a request id; got {request_id}")
+        if request_id is None or request_id not in logs:
+            return replace(result, reason=f"no log events for request {request_id} by the deadline")
+        found = classify(logs[request_id])
+        if found.cause != mode.id:
+            observed = found.cause or "no known cause"
+            detail = f": {found.evidence[0]}" if found.evidence else ""
+            return replace(
+                result,
+                verdict=Verdict.WRONG_CAUSE,
+                observed_cause=found.cause,
+                evidence=found.evidence,
+                reason=f"status {observation.status} as expected, but the logs show {observed}{detail}",
+            )
+        evidence.extend(found.evidence)
+    count = f" ({len(judged)} answers)" if isinstance(result.record.step, Burst) or len(judged) > 1 else ""
+    return replace(
+        result,
+        verdict=Verdict.CONFIRMED,
+        observed_cause=mode.id,
+        evidence=tuple(dict.fromkeys(evidence)),
+        reason=f"{catalogue.get(mode.id).title}: confirmed from the gateway's logs{count}",
+    )
+
+
+def _annotated(result: StepResult, logs: Mapping[str, RequestLogs], classify: Classifier) -> StepResult:
+    """A verdict that stands, with the cause the logs show for its last answer, when there are logs."""
+    for observation in reversed(result.record.observations):
+        if observation.request_id and observation.request_id in logs:
+            found = classify(logs[observation.request_id])
+            return replace(result, observed_cause=found.cause, evidence=found.evidence)
+    return result
+
+
+def mark_skipped(result: StepResult) -> StepResult:
+    """Correlation was turned off (`--no-logs`): the status check's verdict, said plainly."""
+    if result.verdict is Verdict.UNCONFIRMED:
+        return replace(result, reason="status and x-amzn-ErrorType as expected; logs not read (--no-logs)")
+    return result
