@@ -9,6 +9,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
+import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
@@ -93,6 +94,29 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
 
     commands.add_parser("modes", help="list the failure modes gatecrash knows")
+
+    diagnose = commands.add_parser(
+        "diagnose",
+        help="classify the errors real traffic already produced, from a stage's logs or exported lines",
+        description="Classify every failing request in a stage's CloudWatch logs over a time window, or in a file "
+        "of exported log lines, by cause, with the evidence and the fix.",
+    )
+    source = diagnose.add_mutually_exclusive_group(required=True)
+    source.add_argument("--from-file", metavar="FILE", help="exported log lines or filter-log-events JSON; - for stdin")
+    source.add_argument("--rest-api-id", help="read the stage's log groups in CloudWatch Logs")
+    diagnose.add_argument("--stage", help="the stage, with --rest-api-id")
+    diagnose.add_argument("--region", default=None, help="the API's region (default: the AWS configuration's)")
+    diagnose.add_argument("--access-log-group", help="the stage's access log group, if it has one")
+    diagnose.add_argument("--profile", help="the AWS profile that reads the logs")
+    diagnose.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL (e.g. the emulator's moto server)")
+    diagnose.add_argument(
+        "--since",
+        type=_seconds,
+        default=1800.0,
+        metavar="DURATION",
+        help="how far back to look, e.g. 30m or 2h (default: 30m)",
+    )
+    diagnose.add_argument("--json", action="store_true", help="print the findings as JSON")
     return parser
 
 
@@ -282,9 +306,82 @@ def _run(args: argparse.Namespace) -> int:
     return EXIT_OK if all_expected else EXIT_FAILED
 
 
+def _diagnose(args: argparse.Namespace) -> int:
+    from gatecrash.correlate.fetch import LogLocation
+    from gatecrash.diagnose import diagnose_cloudwatch, diagnose_text
+
+    catalogue = load_catalogue()
+    if args.from_file is not None:
+        try:
+            text = sys.stdin.read() if args.from_file == "-" else Path(args.from_file).read_text(encoding="utf-8")
+        except OSError as exc:
+            raise _UsageError(f"--from-file {args.from_file}: {exc.strerror or exc}") from exc
+        result = diagnose_text(text, args.from_file, catalogue)
+    else:
+        if not args.stage:
+            raise _UsageError("--rest-api-id needs --stage, e.g. --rest-api-id a1b2c3d4e5 --stage prod")
+        region = args.region or _default_region()
+        location = LogLocation(
+            region,
+            f"API-Gateway-Execution-Logs_{args.rest_api_id}/{args.stage}",
+            args.access_log_group,
+            args.logs_endpoint,
+            args.profile,
+            local=args.logs_endpoint is not None and args.profile is None,
+        )
+        now_ms = int(time.time() * 1000)
+        result = diagnose_cloudwatch(location, now_ms - int(args.since * 1000), now_ms, catalogue)
+    if args.json:
+        _out.print_json(
+            data={
+                "requests_seen": result.requests_seen,
+                "by_cause": dict(result.counts()),
+                "findings": [
+                    {
+                        "request_id": f.request_id,
+                        "status": f.status,
+                        "cause": f.cause,
+                        "evidence": list(f.evidence),
+                        "fix": f.fix,
+                    }
+                    for f in result.findings
+                ],
+            }
+        )
+        return EXIT_OK
+    summary = Table(title=f"{len(result.findings)} failing requests of {result.requests_seen}, by cause")
+    for column in ("cause", "requests", "fix"):
+        summary.add_column(column)
+    for cause, count in result.counts():
+        fix = catalogue.get(cause).fix if cause in catalogue else "no mode matches these logs; read the evidence"
+        summary.add_row(cause, str(count), fix)
+    _out.print(summary)
+    detail = Table(title="Requests")
+    for column in ("request id", "status", "cause", "evidence"):
+        detail.add_column(column)
+    for finding in result.findings:
+        detail.add_row(
+            finding.request_id,
+            str(finding.status or "-"),
+            finding.cause or "unknown",
+            finding.evidence[0] if finding.evidence else "-",
+        )
+    _out.print(detail)
+    return EXIT_OK
+
+
+def _default_region() -> str:
+    import boto3
+
+    region = boto3.Session().region_name
+    if region is None:
+        raise _UsageError("no region: pass --region or set AWS_REGION")
+    return region
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    handlers = {"emulator": _emulator, "run": _run, "validate": _validate, "modes": _modes}
+    handlers = {"emulator": _emulator, "run": _run, "validate": _validate, "modes": _modes, "diagnose": _diagnose}
     try:
         code = handlers[args.command](args)
     except ConfigError as exc:
