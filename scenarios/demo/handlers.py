@@ -15,6 +15,8 @@ def fast(event: dict[str, Any], context: Any) -> dict[str, Any]:
         "requestId": event["requestContext"]["requestId"],
         "function": context.function_name,
     }
+    if "authorizer" in event["requestContext"]:
+        body["authorizer"] = event["requestContext"]["authorizer"]  # what a Lambda authorizer passed on
     status = 201 if event["httpMethod"] == "POST" else 200
     return {"statusCode": status, "headers": {"Content-Type": "application/json"}, "body": json.dumps(body)}
 
@@ -32,3 +34,32 @@ def malformed(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
 def failing(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise RuntimeError("the demo function failed on purpose")
+
+
+def _policy(principal: str, effect: str, resource: str, context: dict[str, Any]) -> dict[str, Any]:
+    statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
+    return {
+        "principalId": principal,
+        "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},
+        "context": context,
+    }
+
+
+def token_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A TOKEN authorizer whose answer the token chooses: each way an authorizer can fail."""
+    token = event["authorizationToken"]
+    if token == "Bearer unauthorized":
+        raise Exception("Unauthorized")  # API Gateway answers 401
+    if token == "Bearer crash":
+        raise RuntimeError("the demo authorizer crashed on purpose")  # 500 AuthorizerConfigurationException
+    if token == "Bearer garbage":
+        return {"principalId": "demo-user"}  # no policyDocument: 500 as well
+    effect = "Allow" if token == "Bearer allow" else "Deny"
+    return _policy("demo-user", effect, event["methodArn"], {"tier": "gold", "quota": 5, "beta": True})
+
+
+def tenant_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A REQUEST authorizer: tenant `acme` may call, any other tenant is denied."""
+    tenant = event["headers"].get("x-tenant", "")
+    effect = "Allow" if tenant == "acme" else "Deny"
+    return _policy(f"tenant-{tenant}", effect, event["methodArn"], {"tenant": tenant})

@@ -29,7 +29,7 @@ from gatecrash.errors import (
     ScenarioError,
     TargetUnreachable,
 )
-from gatecrash.report.files import write_report
+from gatecrash.report.files import write_reports
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, Scenario, load_scenario, scenario_files
@@ -95,6 +95,19 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("modes", help="list the failure modes gatecrash knows")
 
+    token = commands.add_parser(
+        "token", help="mint a JWT of one of the emulator's local Cognito user pools (valid or deliberately broken)"
+    )
+    token.add_argument("--side-file", type=Path, required=True, help="the emulator side file holding userPools")
+    token.add_argument("--pool", required=True, help="the user pool id, e.g. us-east-1_demo0001")
+    token.add_argument("--client-id", help="the app client (default: the pool's first)")
+    token.add_argument("--scope", action="append", default=[], help="an OAuth scope (repeatable): an access token")
+    token.add_argument(
+        "--fault",
+        choices=("expired", "wrong-signature", "wrong-issuer", "wrong-audience"),
+        help="mint a token the authorizer must refuse",
+    )
+
     diagnose = commands.add_parser(
         "diagnose",
         help="classify the errors real traffic already produced, from a stage's logs or exported lines",
@@ -145,12 +158,16 @@ def _emulator(args: argparse.Namespace) -> int:
     variables = _stage_variables(args.stage_variable)
     api = load_definition(args.definition)
     stage = load_side_file(args.side_file) if args.side_file else StageConfig()
-    for method in api.methods:
-        if method.authorization.type.value != "NONE":
-            _err.print(
-                f"[yellow]note[/yellow]: {method.http_method} {method.resource_path} uses "
-                f"{method.authorization.type.value} authorization, which the emulator does not enforce yet"
-            )
+    pools = {pool.id for pool in stage.user_pools}
+    for name, authorizer in api.authorizers.items():
+        if str(authorizer.get("type", "")).lower() == "cognito_user_pools":
+            for arn in authorizer.get("providerARNs", []) or []:
+                pool_id = str(arn).rsplit("/", 1)[-1]
+                if pool_id not in pools:
+                    _err.print(
+                        f"[yellow]note[/yellow]: authorizer {name} names user pool {pool_id}, which the side "
+                        "file's userPools does not hold: every request it guards will get 401"
+                    )
     server = EmulatorServer(api, stage, port=args.port, logs_endpoint=args.logs_endpoint, stage_variables=variables)
     server.prepare()
     endpoints = server.endpoints
@@ -291,7 +308,7 @@ def _run(args: argparse.Namespace) -> int:
             )
             run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))
-        path = write_report(args.reports, run)
+        path = write_reports(args.reports, run)[0]  # results.json; junit.xml and report.html beside it
         counts = ", ".join(
             f"{sum(r.verdict == v for r in run.results)} {v.value}"
             for v in Verdict
@@ -304,6 +321,17 @@ def _run(args: argparse.Namespace) -> int:
             )
         all_expected = all_expected and run.as_expected
     return EXIT_OK if all_expected else EXIT_FAILED
+
+
+def _token(args: argparse.Namespace) -> int:
+    from gatecrash.emulator.auth.cognito import mint_token
+    from gatecrash.emulator.sidefile import load_side_file
+
+    stage = load_side_file(args.side_file)
+    _out.print(
+        mint_token(stage, args.pool, client_id=args.client_id, scopes=args.scope, fault=args.fault), soft_wrap=True
+    )
+    return EXIT_OK
 
 
 def _diagnose(args: argparse.Namespace) -> int:
@@ -381,7 +409,14 @@ def _default_region() -> str:
 
 def main(argv: Sequence[str] | None = None) -> None:
     args = _parser().parse_args(argv)
-    handlers = {"emulator": _emulator, "run": _run, "validate": _validate, "modes": _modes, "diagnose": _diagnose}
+    handlers = {
+        "emulator": _emulator,
+        "run": _run,
+        "validate": _validate,
+        "modes": _modes,
+        "diagnose": _diagnose,
+        "token": _token,
+    }
     try:
         code = handlers[args.command](args)
     except ConfigError as exc:

@@ -14,10 +14,12 @@ from gatecrash.correlate.fetch import FetchProgress, LogLocation, fetch_requests
 from gatecrash.correlate.model import Classification, RequestLogs
 from gatecrash.correlate.verdicts import confirm, judged_observations, mark_skipped
 from gatecrash.credentials import IamLookup, TokenMinter, resolve
+from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
 from gatecrash.runner.fire import Progress, Runner
+from gatecrash.runner.signing import AwsKeys
 from gatecrash.runner.verdict import StepResult, judge
-from gatecrash.scenario.model import Scenario
+from gatecrash.scenario.model import CredentialRef, Scenario
 from gatecrash.target import LiveTarget, open_target
 
 
@@ -129,9 +131,27 @@ def _classifier(catalogue: Catalogue, target: LiveTarget) -> Callable[[RequestLo
 
 
 def _emulator_iam(target: LiveTarget) -> IamLookup | None:
-    """The emulator's IAM credentials table, once the emulator authorizes (issue 3)."""
-    return None
+    """The emulator's IAM credentials table, for `emulator-iam` credentials."""
+    stage = target.emulated
+    if stage is None:
+        return None
+
+    def lookup(access_key_id: str) -> AwsKeys | None:
+        found = next((c for c in stage.iam_credentials if c.access_key_id == access_key_id), None)
+        return AwsKeys(found.access_key_id, found.secret_access_key, found.session_token) if found else None
+
+    return lookup
 
 
 def _emulator_minter(target: LiveTarget) -> TokenMinter | None:
-    return None
+    """Tokens of the emulator's local user pools, for `emulator-token` credentials (faults minted in)."""
+    stage = target.emulated
+    if stage is None or not stage.user_pools:
+        return None
+
+    def mint(reference: CredentialRef, fault: str | None) -> str:
+        return mint_token(
+            stage, reference.reference, client_id=reference.client_id, scopes=reference.scopes, fault=fault
+        )
+
+    return mint

@@ -42,6 +42,7 @@ DEFAULT_FIELDS = (
     "integrationLatency",
     "authorizer.error",
     "authorizer.status",
+    "authorizer.latency",
 )
 DEFAULT_FORMAT = "{" + ",".join(f'"{name}":"$context.{name}"' for name in DEFAULT_FIELDS) + "}"
 

@@ -1,8 +1,9 @@
 """The emulator as an ASGI app: API Gateway's checks in API Gateway's order, then the integration.
 
 Order (apigw-reference.md, "Order of checks"): route match; then stage, method and account
-throttling; then (authorization, a later issue); then the API key with its usage-plan throttle and
-quota; then "Starting execution", request validation (parameters before body), the integration.
+throttling; then authorization (AWS_IAM, a Lambda or Cognito authorizer: `auth.gate`); then the API
+key with its usage-plan throttle and quota; then "Starting execution", request validation
+(parameters before body), the integration.
 Where stage and account throttling sit is not documented: here they come first, as requests they
 reject leave no execution log lines on AWS (only access-log entries; KC "api-gateway-429-limit"),
 which places them before the usage-plan check that writes such lines. `CHECKS` is that order, in
@@ -19,6 +20,7 @@ from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
 from gatecrash.emulator import accesslog, ids, responses, validation
+from gatecrash.emulator.auth.gate import AuthorizationGate
 from gatecrash.emulator.exchange import Exchange
 from gatecrash.emulator.execlog import ExecutionLog, java_map, mask, masked_headers
 from gatecrash.emulator.integrations import IntegrationRunner, MethodResponse
@@ -41,6 +43,19 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # id exists, and ignores REQUEST_TOO_LARGE customisation (lgtm-generator#10, confirmed 2026-11-25).
 MAX_PAYLOAD = 10 * 1024 * 1024
 _TOO_LARGE_BODY = f"HTTP content length exceeded {MAX_PAYLOAD} bytes.".encode()
+# Rejections whose recorded execution logs end without `Method completed with status`: the key and
+# usage-plan lines, and the authorizer's (auth/gate.py).
+_NO_METHOD_COMPLETED = frozenset(
+    {
+        "INVALID_API_KEY",
+        "THROTTLED",
+        "QUOTA_EXCEEDED",
+        "UNAUTHORIZED",
+        "ACCESS_DENIED",
+        "AUTHORIZER_CONFIGURATION_ERROR",
+        "AUTHORIZER_FAILURE",
+    }
+)
 
 
 class LogSink(Protocol):
@@ -57,9 +72,10 @@ class Emulator:
         self._router = Router(api.methods)
         self._stage_throttle = StageThrottle(stage)
         self._usage = UsagePlans(stage)
-        self._integrations = IntegrationRunner(
-            stage, LambdaRuntime(stage.functions, stage.handler_paths), api.binary_media_types
-        )
+        # One runtime for integrations and authorizers: they share reserved concurrency, as on Lambda.
+        lambdas = LambdaRuntime(stage.functions, stage.handler_paths)
+        self._authorization = AuthorizationGate(api, stage, lambdas)
+        self._integrations = IntegrationRunner(stage, lambdas, api.binary_media_types)
         self._stage_prefix = f"/{stage.stage_name}"
         self._api_stage = f"{stage.rest_api_id}/{stage.stage_name}"
         self._execution_group = stage.execution_log_group
@@ -69,6 +85,7 @@ class Emulator:
         self._access_stream = ids.log_stream_name()
         self.checks: tuple[Check, ...] = (
             self._stage_throttling,
+            self._authorize,
             self._api_key,
             self._start_execution,
             self._validate,
@@ -156,11 +173,15 @@ class Emulator:
         verdict = take_all(buckets)
         return GatewayError("THROTTLED") if verdict.refused_by is not None else None
 
+    async def _authorize(self, exchange: Exchange) -> GatewayError | None:
+        # Writes `Extended Request Id` (authorizer lines follow it, usage-plan lines come after).
+        return await self._authorization.check(exchange)
+
     def _api_key(self, exchange: Exchange) -> GatewayError | None:
         method = exchange.method
         assert method is not None
-        exchange.write(f"Extended Request Id: {exchange.extended_request_id}")
-        value = exchange.header("x-api-key") if self.api.api_key_source == "HEADER" else None
+        # apiKeySource AUTHORIZER: the key is the Lambda authorizer's usageIdentifierKey (AWS docs).
+        value = exchange.header("x-api-key") if self.api.api_key_source == "HEADER" else exchange.authorizer_usage_key
         exchange.api_key_value = value or None
         shown = mask(value) if value else ""
         identity = f"'{method.http_method} {method.resource_path}'"
@@ -287,11 +308,7 @@ class Emulator:
             exchange.method_request_value,
         )
         exchange.status = rendered.status
-        if (
-            exchange.log is not None
-            and exchange.log.lines
-            and error.response_type not in ("INVALID_API_KEY", "THROTTLED", "QUOTA_EXCEEDED")
-        ):
+        if exchange.log is not None and exchange.log.lines and error.response_type not in _NO_METHOD_COMPLETED:
             exchange.write(f"Method completed with status: {rendered.status}")
         return rendered.status, list(rendered.headers) + self._ids(exchange, trace), rendered.body
 
@@ -305,8 +322,10 @@ class Emulator:
             level = self.stage.method_setting(exchange.method.resource_path, exchange.method.http_method).logging_level
             if level is LoggingLevel.INFO or (level is LoggingLevel.ERROR and exchange.status >= 400):
                 for timestamp, line in log.lines:
-                    self._sink.emit(self._execution_group, self._execution_stream, timestamp, line)
-        values = exchange.context_values(self.stage.rest_api_id, self.stage.stage_name, self.stage.account_id)
+                    self._sink.emit(self._execution_group, self._execution_stream, timestamp, exchange.redact(line))
+        values = exchange.context_values(
+            self.stage.rest_api_id, self.stage.stage_name, self.stage.account_id, redact=True
+        )
         self._sink.emit(
             self._access_group,
             self._access_stream,

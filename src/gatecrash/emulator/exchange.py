@@ -9,7 +9,7 @@ from typing import Any
 
 from gatecrash.emulator import ids
 from gatecrash.emulator.execlog import ExecutionLog, mask
-from gatecrash.emulator.model import ApiKey, Method
+from gatecrash.emulator.model import ApiKey, IamCredential, Method
 from gatecrash.emulator.responses import GatewayError
 
 
@@ -43,6 +43,20 @@ class Exchange:
     integration_latency: int | None = None
     integration_request_id: str | None = None
     response_latency: int = 0
+    # Authorization (auth/gate.py): who signed (AWS_IAM), what an authorizer said, and values that
+    # must be masked wherever they would be logged (tokens, session tokens, raw Authorization).
+    iam_credential: IamCredential | None = None
+    authorizer_principal_id: str | None = None
+    authorizer_context: dict[str, str] = field(default_factory=dict)
+    authorizer_claims: dict[str, str] = field(default_factory=dict)
+    authorizer_usage_key: str | None = None
+    authorizer_status: int | None = None
+    authorizer_error: str | None = None
+    authorizer_latency: int | None = None
+    authorizer_integration_status: str | None = None
+    authorizer_integration_latency: int | None = None
+    authorizer_request_id: str | None = None
+    secrets: list[str] = field(default_factory=list)
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -87,8 +101,43 @@ class Exchange:
         """`$context.requestTime` in CLF: `25/Nov/2026:08:12:03 +0000`."""
         return datetime.fromtimestamp(self.received, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
 
-    def context_values(self, api_id: str, stage: str, account_id: str) -> dict[str, str]:
-        """`$context` variables by name (without the `$context.` prefix); unset ones are absent."""
+    def redact(self, text: str) -> str:
+        """`text` with every secret of this request masked as execution logs mask keys."""
+        for secret in self.secrets:
+            if secret:
+                text = text.replace(secret, mask(secret))
+        return text
+
+    def _authorizer_values(self) -> dict[str, Any]:
+        # AWS docs, access logging variables: `$context.authorizer.<key>` is the stringified context
+        # value, `.claims.<claim>` a Cognito claim; the named fields win over same-named context keys.
+        values: dict[str, Any] = {f"authorizer.{name}": value for name, value in self.authorizer_context.items()}
+        values.update({f"authorizer.claims.{name}": value for name, value in self.authorizer_claims.items()})
+        credential = self.iam_credential
+        values.update(
+            {
+                "authorizer.principalId": self.authorizer_principal_id,
+                "authorizer.status": self.authorizer_status,
+                "authorizer.error": self.authorizer_error,
+                "authorizer.latency": self.authorizer_latency,
+                "authorizer.integrationStatus": self.authorizer_integration_status,
+                "authorizer.integrationLatency": self.authorizer_integration_latency,
+                "authorizer.requestId": self.authorizer_request_id,
+                # AWS_IAM: the principal id (AIDA..., AROA...:session) is both caller and user.
+                "identity.caller": credential.user_id if credential else None,
+                "identity.user": credential.user_id if credential else None,
+                "identity.userArn": credential.arn if credential else None,
+                "identity.accessKey": credential.access_key_id if credential else None,
+                "identity.accountId": credential.account if credential else None,
+            }
+        )
+        return values
+
+    def context_values(self, api_id: str, stage: str, account_id: str, redact: bool = False) -> dict[str, str]:
+        """`$context` variables by name (without the `$context.` prefix); unset ones are absent.
+
+        `redact` masks this request's secrets, for logs (an answer carries them as AWS sends them).
+        """
         values: dict[str, Any] = {
             "requestId": self.request_id,
             "extendedRequestId": self.extended_request_id,
@@ -119,9 +168,11 @@ class Exchange:
             "integrationLatency": self.integration_latency,
             "integration.requestId": self.integration_request_id,
         }
+        values.update(self._authorizer_values())
         if self.error is not None:
             values["error.message"] = self.error.effective_message
             values["error.messageString"] = self.error.message_string()
             values["error.responseType"] = self.error.response_type
             values["error.validationErrorString"] = self.error.validation_error
-        return {name: str(value) for name, value in values.items() if value is not None}
+        shown = {name: str(value) for name, value in values.items() if value is not None}
+        return {name: self.redact(value) for name, value in shown.items()} if redact else shown

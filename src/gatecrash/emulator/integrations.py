@@ -131,6 +131,17 @@ class IntegrationRunner:
         if exchange.api_key is not None:
             identity["apiKey"] = exchange.api_key_value
             identity["apiKeyId"] = exchange.api_key.id
+        credential = exchange.iam_credential
+        if credential is not None:
+            # AWS_IAM: who signed (AWS docs, Lambda proxy input format: accountId, caller, accessKey,
+            # userArn, user; the principal id is both caller and user).
+            identity.update(
+                accountId=credential.account,
+                caller=credential.user_id,
+                accessKey=credential.access_key_id,
+                userArn=credential.arn,
+                user=credential.user_id,
+            )
         context = {
             "resourceId": ids.resource_id(exchange.method.resource_path),
             "resourcePath": exchange.method.resource_path,
@@ -148,6 +159,9 @@ class IntegrationRunner:
             "domainName": f"{stage.rest_api_id}.execute-api.{stage.region}.amazonaws.com",
             "apiId": stage.rest_api_id,
         }
+        authorizer = _authorizer_context(exchange)
+        if authorizer is not None:
+            context["authorizer"] = authorizer
         return proxy.build_event(
             proxy.EventInput(
                 resource_path=exchange.method.resource_path,
@@ -408,6 +422,21 @@ def _select(responses: tuple[IntegrationResponse, ...], selector: str) -> Integr
         elif re.fullmatch(pattern, selector, flags=re.DOTALL):
             return response
     return default
+
+
+def _authorizer_context(exchange: Exchange) -> dict[str, Any] | None:
+    """`requestContext.authorizer`: a Lambda authorizer's principal, latency and context (AWS docs
+    "Output from an API Gateway Lambda authorizer"; a real event: `{principalId, integrationLatency}`,
+    CodeGenieApp/serverless-express#551), or a Cognito authorizer's `claims`."""
+    if exchange.authorizer_claims:
+        return {"claims": dict(exchange.authorizer_claims)}
+    if exchange.authorizer_principal_id is None:
+        return None
+    return {
+        "principalId": exchange.authorizer_principal_id,
+        "integrationLatency": exchange.authorizer_integration_latency or 0,
+        **exchange.authorizer_context,
+    }
 
 
 def media_type_matches(media_types: tuple[str, ...], header: str | None) -> bool:

@@ -90,7 +90,12 @@ class EmulatorServer:
         except BaseException:
             self._socket.close()
             raise
-        self.app = Emulator(self.api, self.stage, self.sink)
+        try:
+            # The emulator reads its authorizers here; a DefinitionError must not leak the socket or logs.
+            self.app = Emulator(self.api, self.stage, self.sink)
+        except BaseException:
+            self.close()
+            raise
         port = self._socket.getsockname()[1]
         self.endpoints = Endpoints(
             base_url=f"http://{self._host}:{port}/{self.stage.stage_name}",

@@ -42,6 +42,23 @@ usagePlanKeys:                  # as create-usage-plan-key takes them
   - {usagePlanId: plan1, keyId: key1}
 functions:                      # emulator-only: local handlers standing in for Lambda functions
   demo-fast: {handler: "handlers:fast", timeout: 3, invokePermission: true, reservedConcurrency: 10}
+iamCredentials:                 # emulator-only: who may sign AWS_IAM requests (LOCAL credentials only)
+  - accessKeyId: AKIAEXAMPLELOCAL0001
+    secretAccessKey: local-only-secret-0123456789   # inline: local-only; or secretAccessKeyFrom: {env: NAME}
+    arn: arn:aws:iam::123456789012:user/caller      # as `aws sts get-caller-identity` prints Arn
+    userId: AIDAEXAMPLELOCAL00001                   # optional: its UserId (default derived from arn)
+    allow: ["arn:aws:execute-api:us-east-1:123456789012:a1b2c3d4e5/demo/GET/*"]   # execute-api:Invoke
+    deny: []
+  - accessKeyId: ASIAEXAMPLELOCAL0001               # temporary credentials: sessionToken (or sessionTokenFrom)
+    secretAccessKey: local-only-secret-abcdefghij
+    sessionToken: local-only-session-token
+    expiration: "2099-01-01T00:00:00Z"
+    arn: arn:aws:sts::123456789012:assumed-role/probe/session1
+    allow: ["*"]
+userPools:                      # emulator-only: local Cognito user pools whose tokens the emulator verifies
+  - id: us-east-1_Local0001
+    clientIds: [localappclient0001]
+    signingKeySeed: local-pool-seed   # optional (default: the pool id); or signingKeySeedFrom: {env: NAME}
 ```
 
 Rules where AWS leaves a choice to the tool:
@@ -61,14 +78,22 @@ Rules where AWS leaves a choice to the tool:
 - `ApiKey.usage_plan_ids` lists only the kept plans; a `usagePlanKeys` entry naming a plan of
   another stage is valid but has no effect here.
 - `handler_paths` is the folder of the side file, so `handlers:fast` means `handlers.py` there.
+- `iamCredentials` and `userPools` describe LOCAL principals and pools only: the emulator needs the
+  secret access key to recompute a SigV4 signature, and derives a pool's RSA signing key from its
+  seed (`auth/cognito.py`). Never put real credentials here; `...From: {env: NAME}` keeps a value out
+  of the file. A credential without `userId` gets one derived from its ARN (`AIDA...` for users,
+  `AROA...:<session>` for assumed roles), not AWS's.
 """
 
 from __future__ import annotations
 
+import base64
+import hashlib
 import os
 import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -86,6 +111,7 @@ from gatecrash.emulator.model import (
     STAGE_DEFAULT_METHOD,
     AccessLogSettings,
     ApiKey,
+    IamCredential,
     LambdaFunction,
     LoggingLevel,
     MethodSetting,
@@ -94,6 +120,7 @@ from gatecrash.emulator.model import (
     StageConfig,
     ThrottleLimit,
     UsagePlan,
+    UserPool,
 )
 from gatecrash.errors import SideFileError
 
@@ -111,6 +138,8 @@ _TOP_KEYS = (
     "apiKeys",
     "usagePlanKeys",
     "functions",
+    "iamCredentials",
+    "userPools",
 )
 _ACCOUNT_KEYS = ("throttleSettings", "cloudwatchRoleArn", "features", "apiKeyVersion")
 _THROTTLE_KEYS = ("rateLimit", "burstLimit")
@@ -168,6 +197,22 @@ _API_KEY_KEYS = (
 _VALUE_FROM_KEYS = ("env",)
 _USAGE_PLAN_KEY_KEYS = ("usagePlanId", "keyId", "keyType")
 _FUNCTION_KEYS = ("handler", "timeout", "invokePermission", "reservedConcurrency")
+_CREDENTIAL_KEYS = (
+    "accessKeyId",
+    "secretAccessKey",
+    "secretAccessKeyFrom",
+    "sessionToken",
+    "sessionTokenFrom",
+    "expiration",
+    "arn",
+    "userId",
+    "allow",
+    "deny",
+)
+_USER_POOL_KEYS = ("id", "clientIds", "signingKeySeed", "signingKeySeedFrom")
+# arn:aws:iam::123456789012:user/name, arn:aws:sts::123456789012:assumed-role/role/session, ...
+_PRINCIPAL_ARN = re.compile(r"arn:aws[a-z-]*:(?:iam|sts)::(?P<account>\d{12}):(?P<resource>\S+)")
+_POOL_ID = re.compile(r"[a-z]{2}(?:-[a-z]+)+-\d_[0-9A-Za-z]+")
 _LIST_WRAPPER_KEYS = ("items", "position")
 
 _HTTP_METHODS = ("GET", "PUT", "POST", "DELETE", "PATCH", "HEAD", "OPTIONS", "ANY")
@@ -228,6 +273,8 @@ def parse_side_file(
             log, document, environ if environ is not None else os.environ, memberships, kept_plan_ids
         ),
         functions=_read_functions(log, document),
+        iam_credentials=_read_credentials(log, document, environ if environ is not None else os.environ),
+        user_pools=_read_user_pools(log, document, environ if environ is not None else os.environ),
         handler_paths=(str(Path(source).resolve().parent),),
     )
     log.raise_if_any(SideFileError)
@@ -848,3 +895,184 @@ def _read_timeout(log: ProblemLog, entry: Mapping[str, Any], where: JsonPath) ->
         )
         return _LAMBDA_DEFAULT_TIMEOUT
     return timeout
+
+
+# --- IAM credentials and user pools ---------------------------------------------------------------
+
+
+def _read_inline_or_env(
+    log: ProblemLog,
+    entry: Mapping[str, Any],
+    where: JsonPath,
+    environ: Mapping[str, str],
+    key: str,
+    *,
+    required: bool,
+) -> str | None:
+    """`key: value` inline, or `keyFrom: {env: NAME}` read from the environment."""
+    reference_key = f"{key}From"
+    has_value, has_reference = entry.get(key) is not None, entry.get(reference_key) is not None
+    if has_value and has_reference:
+        log.add(where, f"give either {key} or {reference_key}, not both", hint="remove one of them")
+        return None
+    if has_value:
+        return _read_string(log, entry, key, where)
+    if not has_reference:
+        if required:
+            log.add(where, f"missing {key}", hint=f"add `{key}: ...` (local only) or `{reference_key}: {{env: NAME}}`")
+        return None
+    reference = _read_section(log, entry, reference_key, where, _VALUE_FROM_KEYS)
+    variable = _read_string(log, reference, "env", (*where, reference_key), required=True) if reference else None
+    if variable is None:
+        return None
+    value = environ.get(variable)
+    if not value:
+        log.add(
+            (*where, reference_key, "env"),
+            f"environment variable {variable} is not set",
+            hint=f"export {variable}=... before starting gatecrash",
+        )
+    return value or None
+
+
+def _read_resources(log: ProblemLog, entry: Mapping[str, Any], key: str, where: JsonPath) -> tuple[str, ...]:
+    value = entry.get(key)
+    if value is None:
+        return ()
+    if not isinstance(value, list):
+        _wrong_type(log, (*where, key), value, "a list of execute-api resource ARNs")
+        return ()
+    resources: list[str] = []
+    for index, item in enumerate(value):
+        if isinstance(item, str) and (item == "*" or item.startswith("arn:aws:execute-api:")):
+            resources.append(item)
+        else:
+            log.add(
+                (*where, key, index),
+                f"{item!r} is not an execute-api resource ARN",
+                hint="arn:aws:execute-api:<region>:<account>:<api-id>/<stage>/<METHOD>/<path>, with * wildcards",
+            )
+    return tuple(resources)
+
+
+def _read_expiration(log: ProblemLog, entry: Mapping[str, Any], where: JsonPath) -> float | None:
+    value = entry.get("expiration")
+    if value is None:
+        return None
+    if isinstance(value, datetime):
+        moment = value
+    else:
+        try:
+            moment = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        except ValueError:
+            log.add(
+                (*where, "expiration"),
+                f"expiration {value!r} is not a date and time",
+                hint='e.g. "2030-01-01T00:00:00Z"',
+            )
+            return None
+    return (moment if moment.tzinfo else moment.replace(tzinfo=UTC)).timestamp()
+
+
+def _derived_user_id(arn: str) -> str:
+    """A stable stand-in for the principal id AWS would assign (it cannot be known locally)."""
+    digest = base64.b32encode(hashlib.sha256(arn.encode("utf-8")).digest()).decode("ascii")[:17]
+    if ":assumed-role/" in arn:
+        return f"AROA{digest}:{arn.rsplit('/', 1)[-1]}"
+    return f"AIDA{digest}"
+
+
+def _read_credentials(
+    log: ProblemLog, document: Mapping[str, Any], environ: Mapping[str, str]
+) -> tuple[IamCredential, ...]:
+    credentials: list[IamCredential] = []
+    seen: dict[str, JsonPath] = {}
+    for raw, where in _read_list(log, document, "iamCredentials"):
+        entry = _as_mapping(log, raw, where, _CREDENTIAL_KEYS)
+        if entry is None:
+            continue
+        key_id = _read_string(log, entry, "accessKeyId", where, required=True)
+        credential = _read_credential(log, entry, where, environ, key_id)
+        if key_id is None:
+            continue
+        if key_id in seen:
+            log.add(
+                (*where, "accessKeyId"),
+                f"duplicate accessKeyId '{key_id}' (also at {format_pointer(seen[key_id])})",
+                hint="give each credential its own access key id",
+            )
+            continue
+        seen[key_id] = where
+        if credential is not None:
+            credentials.append(credential)
+    return tuple(credentials)
+
+
+def _read_credential(
+    log: ProblemLog, entry: Mapping[str, Any], where: JsonPath, environ: Mapping[str, str], key_id: str | None
+) -> IamCredential | None:
+    """The other fields of a credential, each checked; None when one of them is unusable."""
+    secret = _read_inline_or_env(log, entry, where, environ, "secretAccessKey", required=True)
+    token = _read_inline_or_env(log, entry, where, environ, "sessionToken", required=False)
+    arn = _read_string(log, entry, "arn", where, required=True)
+    principal = _PRINCIPAL_ARN.fullmatch(arn) if arn else None
+    if arn and principal is None:
+        log.add(
+            (*where, "arn"),
+            f"'{arn}' is not an IAM principal ARN",
+            hint="as `aws sts get-caller-identity` prints it, e.g. arn:aws:iam::123456789012:user/name",
+        )
+    user_id = _read_string(log, entry, "userId", where)
+    expiration = _read_expiration(log, entry, where)
+    allow, deny = _read_resources(log, entry, "allow", where), _read_resources(log, entry, "deny", where)
+    if key_id is None or secret is None or arn is None or principal is None:
+        return None
+    return IamCredential(
+        access_key_id=key_id,
+        secret_access_key=secret,
+        arn=arn,
+        user_id=user_id or _derived_user_id(arn),
+        account=principal.group("account"),
+        session_token=token,
+        expiration=expiration,
+        allow=allow,
+        deny=deny,
+    )
+
+
+def _read_client_ids(log: ProblemLog, entry: Mapping[str, Any], where: JsonPath) -> tuple[str, ...]:
+    value = entry.get("clientIds")
+    if value is None:
+        log.add(where, "missing clientIds", hint="list the pool's app client ids, e.g. clientIds: [abc123]")
+        return ()
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) and item for item in value):
+        _wrong_type(log, (*where, "clientIds"), value, "a non-empty list of app client ids")
+        return ()
+    return tuple(value)
+
+
+def _read_user_pools(log: ProblemLog, document: Mapping[str, Any], environ: Mapping[str, str]) -> tuple[UserPool, ...]:
+    pools: list[UserPool] = []
+    seen: dict[str, JsonPath] = {}
+    for raw, where in _read_list(log, document, "userPools"):
+        entry = _as_mapping(log, raw, where, _USER_POOL_KEYS)
+        if entry is None:
+            continue
+        pool_id = _read_string(log, entry, "id", where, required=True)
+        if pool_id is not None and not _POOL_ID.fullmatch(pool_id):
+            log.add((*where, "id"), f"'{pool_id}' is not a user pool id", hint="<region>_<id>, e.g. us-east-1_AbCd1234")
+            pool_id = None
+        client_ids = _read_client_ids(log, entry, where)
+        seed = _read_inline_or_env(log, entry, where, environ, "signingKeySeed", required=False)
+        if pool_id in seen:
+            log.add(
+                (*where, "id"),
+                f"duplicate user pool id '{pool_id}' (also at {format_pointer(seen[str(pool_id)])})",
+                hint="give each pool its own id",
+            )
+            continue
+        if pool_id is None or not client_ids:
+            continue
+        seen[pool_id] = where
+        pools.append(UserPool(id=pool_id, client_ids=client_ids, signing_key_seed=seed or pool_id))
+    return tuple(pools)

@@ -31,7 +31,11 @@ What API Gateway answers, each a 403 (apigw-reference.md, "Gateway response type
 Order of the checks where AWS does not say: header, parse, credential scope (region before service:
 aws-sdk-js#792 had both wrong and got the region message), clock skew, access key, token expiry,
 signed headers present, signature. A header listed in SignedHeaders but absent is refused even when
-a client signed it empty, so that a signed header can never be stripped in transit.
+a client signed it empty, so that a signed header can never be stripped in transit. Also chosen
+where nothing was recorded: which value the missing-equal-sign message hashes (the whole header
+here); an unparseable date is reported as a missing one; a malformed `Credential` as a missing one;
+the wording for a wrong scope terminator; an unknown key and a wrong session token answer alike.
+Not emulated: SigV4 in the query string (presigned URLs) and SigV4a.
 """
 
 from __future__ import annotations
@@ -44,6 +48,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import parsedate_to_datetime
+from typing import Any
 
 from botocore.auth import SigV4Auth
 from botocore.awsrequest import AWSRequest
@@ -106,9 +111,7 @@ class _Scope:
 
 
 def _incomplete(message: str) -> GatewayError:
-    return GatewayError(
-        "DEFAULT_4XX", message=message, status_override=403, error_type="IncompleteSignatureException"
-    )
+    return GatewayError("DEFAULT_4XX", message=message, status_override=403, error_type="IncompleteSignatureException")
 
 
 def _invalid(message: str) -> GatewayError:
@@ -181,7 +184,9 @@ def _scope_problem(scope: _Scope, region: str, timestamp: str) -> GatewayError |
         return _invalid(f"Credential should be scoped to correct service: '{SERVICE}'. ")
     if scope.terminator != "aws4_request":
         # Wording unverified: the shape of the two recorded scope messages above.
-        return _invalid(f"Credential should be scoped with a valid terminator: 'aws4_request', not '{scope.terminator}'. ")
+        return _invalid(
+            f"Credential should be scoped with a valid terminator: 'aws4_request', not '{scope.terminator}'. "
+        )
     if scope.date != timestamp[:8]:
         # IAM User Guide "Troubleshoot signed requests"; the part after the colon is unverified.
         return _invalid(
@@ -247,8 +252,11 @@ def recompute(
             signed[name] = value
     # The body is always hashed as received (x-amz-content-sha256, if signed, is only a header here),
     # so a body changed after signing fails even when the client sent its hash.
+    # botocore re-encodes the decoded query pairs (RFC 3986, `-_.~` kept) and sorts them; its
+    # stubs say Mapping, but a list keeps repeated names, which botocore's code accepts.
+    query: Any = list(request.query)
     aws_request = AWSRequest(
-        method=request.method, url=f"https://{SERVICE}{request.raw_path}", data=request.body, params=list(request.query)
+        method=request.method, url=f"https://{SERVICE}{request.raw_path}", data=request.body, params=query
     )
     aws_request.context["timestamp"] = timestamp
     signer = _Recomputation(
