@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from gatecrash.catalogue import load_catalogue
 from gatecrash.errors import ScenarioError
 from gatecrash.scenario import (
     AuthKind,
@@ -58,12 +59,20 @@ def problems(path: Path) -> list[str]:
 
 
 def test_the_demo_scenario_loads() -> None:
-    scenario = load_scenario(DEMO / "scenario.yaml", MODES)
+    scenario = load_scenario(DEMO / "scenario.yaml", load_catalogue().ids)
     assert scenario.name == "demo"
     assert isinstance(scenario.target, EmulatorTarget)
     assert scenario.target.definition == (DEMO / "api.yaml").resolve()
     assert scenario.target.backends == {"backend": f"{(DEMO / 'backend.py').resolve()}:app"}
     assert scenario.credentials["demo-key"].kind is CredentialKind.EMULATOR_API_KEY
+    assert scenario.credentials["caller"].kind is CredentialKind.EMULATOR_IAM
+    reader = scenario.credentials["reader"]
+    assert (reader.kind, reader.reference, reader.client_id, reader.scopes) == (
+        CredentialKind.EMULATOR_TOKEN,
+        "us-east-1_demo0001",
+        "demo0app0client0000000001",
+        ("demo/read",),
+    )
     quota = next(step for step in scenario.steps if step.name == "daily quota of 5 used up")
     assert isinstance(quota, Probe) and quota.repeat == 6 and quota.judge is Judge.LAST
     assert quota.request.auth.kind is AuthKind.API_KEY and quota.request.auth.credential == "demo-key"

@@ -33,6 +33,9 @@ class AccessRecord:
     request_id: str | None
     fields: Mapping[str, str]
     raw: str
+    # `$context.extendedRequestId` (the `x-amz-apigw-id` header): joins a record whose requestId
+    # AWS replaced with UUID_REPLACED_INVALID_REQUEST_ID (AWS docs, "Access logging for REST APIs").
+    extended_request_id: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -69,3 +72,6 @@ class Classification:
     status: int | None
     evidence: tuple[str, ...] = ()  # the raw lines (access record, execution lines) the cause rests on
     notes: tuple[str, ...] = field(default_factory=tuple)  # e.g. which trap was applied
+    # Every mode the logs fit, best first (the cause among them); when the logs cannot tell two or
+    # more apart the cause is None and these name the ones they fit equally.
+    candidates: tuple[str, ...] = ()
