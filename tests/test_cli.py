@@ -177,3 +177,20 @@ def test_an_unset_credential_variable_exits_3_naming_it(tmp_path: Path) -> None:
     result = run("run", str(scenario), "--reports", str(tmp_path))
     assert result.returncode == 3
     assert "$.credentials.prod: environment variable GATECRASH_TEST_UNSET_KEY is not set" in result.stderr
+
+
+def test_token_mints_a_jwt_of_the_local_pool() -> None:
+    import base64
+
+    result = run(
+        "token", "--side-file", "scenarios/demo/stage.yaml", "--pool", "us-east-1_demo0001", "--scope", "demo/read"
+    )
+    assert result.returncode == 0, result.stderr
+    token = result.stdout.strip()
+    header, payload, signature = token.split(".")
+    claims = json.loads(base64.urlsafe_b64decode(payload + "=" * (-len(payload) % 4)))
+    assert claims["iss"] == "https://cognito-idp.us-east-1.amazonaws.com/us-east-1_demo0001"
+    assert claims["scope"] == "demo/read" and claims["token_use"] == "access"
+    assert json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["alg"] == "RS256"
+    wrong = run("token", "--side-file", "scenarios/demo/stage.yaml", "--pool", "us-east-1_demo0002")
+    assert wrong.returncode == 2 and "us-east-1_demo0001" in wrong.stderr
