@@ -29,11 +29,13 @@ def test_run_with_no_argument_runs_the_demo_and_writes_results(tmp_path: Path) -
     assert result.returncode == 0, result.stdout + result.stderr
     scenario = load_scenario(ROOT / "scenarios/demo/scenario.yaml", load_catalogue().ids)
     assert "WRONG" not in result.stdout and "ERROR" not in result.stdout
-    assert f"{len(scenario.steps)} probes: {len(scenario.steps)} UNCONFIRMED." in result.stdout
+    assert f"{len(scenario.steps)} probes: {len(scenario.steps)} CONFIRMED." in result.stdout
     [results] = list(tmp_path.glob("*/results.json"))
     assert str(results) in result.stdout.replace("\n", "")
     document = json.loads(results.read_text())
     assert document["as_expected"] is True
+    assert {probe["verdict"] for probe in document["probes"]} == {"CONFIRMED"}
+    assert (results.parent / "junit.xml").is_file() and (results.parent / "report.html").is_file()
     assert [probe["name"] for probe in document["probes"]] == [step.name for step in scenario.steps]
     burst = next(probe for probe in document["probes"] if probe["kind"] == "burst")
     assert sorted(exchange["status"] for exchange in burst["exchanges"]) == [200, 200, 429, 429, 429]

@@ -16,7 +16,7 @@ import boto3
 import pytest
 
 from gatecrash.catalogue import Catalogue, load_catalogue
-from gatecrash.credentials import resolve
+from gatecrash.run import resolve_secrets
 from gatecrash.runner.fire import Runner, StepRecord
 from gatecrash.scenario import Probe, load_scenario
 from gatecrash.target import LiveTarget, open_target
@@ -38,7 +38,7 @@ def demo_run() -> tuple[Catalogue, list[StepRecord], dict[str, dict[str, str]], 
     catalogue = load_catalogue()
     scenario = load_scenario(DEMO / "scenario.yaml", catalogue.ids)
     with open_target(scenario.target) as target:
-        secrets = resolve(scenario.credentials, "demo", stage=target.emulated)
+        secrets = resolve_secrets(scenario, target)
         records = asyncio.run(Runner(scenario, target, secrets).run())
         access, execution = _logs(target)
     return catalogue, records, access, execution

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
@@ -12,8 +12,8 @@ from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.classify import classify
 from gatecrash.correlate.fetch import FetchProgress, LogLocation, fetch_requests, logs_client
 from gatecrash.correlate.model import Classification, RequestLogs
-from gatecrash.correlate.verdicts import confirm, judged_observations, mark_skipped
-from gatecrash.credentials import IamLookup, TokenMinter, resolve
+from gatecrash.correlate.verdicts import confirm, mark_skipped
+from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
 from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
 from gatecrash.runner.fire import Progress, Runner
@@ -60,23 +60,34 @@ class RunOptions:
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions = RunOptions()) -> RunResult:
     with open_target(scenario.target) as target:
-        secrets = resolve(
-            scenario.credentials,
-            str(scenario.source),
-            stage=target.emulated,
-            iam=_emulator_iam(target),
-            mint=_emulator_minter(target),
-        )
+        secrets = resolve_secrets(scenario, target)
         runner = Runner(scenario, target, secrets, options.progress)
         started = datetime.now(UTC)
         records = asyncio.run(runner.run())
         finished = datetime.now(UTC)
         results = [judge(record, catalogue.get(record.step.mode)) for record in records]
-        if options.correlate:
+        if options.correlate and not _none_reached(results):
             results = _correlated(results, target, catalogue, started, finished, options)
         else:
             results = [mark_skipped(result) for result in results]
     return RunResult(scenario, target, runner.run_id, started, finished, tuple(results))
+
+
+def resolve_secrets(scenario: Scenario, target: LiveTarget) -> Secrets:
+    """The scenario's credentials, with the emulator's IAM table and token minting when it is the target."""
+    return resolve(
+        scenario.credentials,
+        str(scenario.source),
+        stage=target.emulated,
+        iam=_emulator_iam(target),
+        mint=_emulator_minter(target),
+    )
+
+
+def _none_reached(results: Sequence[StepResult]) -> bool:
+    """Every request that was sent got no answer: nothing to look for in the logs."""
+    sent = [o for r in results for o in r.record.observations if not (o.error or "").startswith("not sent")]
+    return bool(sent) and all(o.status is None for o in sent)
 
 
 def _correlated(
@@ -97,7 +108,8 @@ def _correlated(
         target.profile,
         local=target.local_logs,
     )
-    request_ids = {o.request_id for r in results for o in judged_observations(r) if o.request_id}
+    # Every answered request: a wrong status is worth explaining too.
+    request_ids = {o.request_id for r in results for o in r.record.observations if o.request_id}
     deadline = options.logs_deadline_s
     if deadline is None:
         deadline = EMULATOR_LOGS_DEADLINE_S if target.local_logs else AWS_LOGS_DEADLINE_S
@@ -111,7 +123,8 @@ def _correlated(
         options.fetch_progress,
     )
     classifier = _classifier(catalogue, target)
-    return [confirm(result, logs, classifier, catalogue) for result in results]
+    access_logging = target.access_log_group is not None
+    return [confirm(result, logs, classifier, access_logging) for result in results]
 
 
 def _classifier(catalogue: Catalogue, target: LiveTarget) -> Callable[[RequestLogs], Classification]:

@@ -11,7 +11,6 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import replace
 
-from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.model import Classification, RequestLogs
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -33,7 +32,7 @@ def judged_observations(result: StepResult) -> list[Observation]:
 
 
 def confirm(
-    result: StepResult, logs: Mapping[str, RequestLogs], classify: Classifier, catalogue: Catalogue
+    result: StepResult, logs: Mapping[str, RequestLogs], classify: Classifier, access_logging: bool = True
 ) -> StepResult:
     """`result` with its verdict proven (or refuted) from `logs`."""
     mode = result.mode
@@ -51,6 +50,11 @@ def confirm(
         if request_id is None or request_id not in logs:
             return replace(result, reason=f"no log events for request {request_id} by the deadline")
         found = classify(logs[request_id])
+        if found.cause != mode.id and access_logging and logs[request_id].access is None:
+            # Some lines arrived, the access record did not: the evidence is incomplete, not contrary.
+            return replace(
+                result, reason=f"incomplete logs for request {request_id}: no access-log record by the deadline"
+            )
         if found.cause != mode.id:
             observed = found.cause or "no known cause"
             detail = f": {found.evidence[0]}" if found.evidence else ""
@@ -68,7 +72,7 @@ def confirm(
         verdict=Verdict.CONFIRMED,
         observed_cause=mode.id,
         evidence=tuple(dict.fromkeys(evidence)),
-        reason=f"{catalogue.get(mode.id).title}: confirmed from the gateway's logs{count}",
+        reason=f"confirmed from the gateway's logs{count}",
     )
 
 

@@ -51,6 +51,8 @@ def _step(result: StepResult) -> dict[str, Any]:
         "verdict": result.verdict.value,
         "as_expected": result.verdict.as_expected,
         "reason": result.reason,
+        "observed_cause": result.observed_cause,
+        "evidence": list(result.evidence),
         "exchanges": [_observation(o) for o in result.record.observations],
     }
     if result.record.release_spread_ms is not None:
