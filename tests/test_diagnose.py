@@ -1,0 +1,152 @@
+"""`gatecrash diagnose`: errors real traffic produced, classified from the logs (a log group or a file)."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import boto3
+import httpx
+import pytest
+
+from gatecrash.emulator.cloudwatch import LocalLogsServer
+from gatecrash.emulator.definition import load_definition
+from gatecrash.emulator.server import EmulatorServer
+from gatecrash.emulator.sidefile import load_side_file
+from tests.conftest import DEMO, ROOT
+
+# Traffic and the cause each failing request must be diagnosed as.
+TRAFFIC = [
+    ("/failing", "lambda-error"),
+    ("/malformed", "malformed-lambda-response"),
+    ("/nowhere", "unknown-route"),
+    ("/keyed", "missing-api-key"),
+    ("/slow", "integration-timeout"),
+    ("/pets", None),  # succeeds: not a finding
+]
+
+
+@pytest.fixture(scope="module")
+def traffic(demo_backend: str) -> Iterator[tuple[str, dict[str, str]]]:
+    """A fresh log server holding exactly this traffic's logs; yields its endpoint and path -> request id."""
+    with LocalLogsServer() as logs:
+        server = EmulatorServer(
+            load_definition(DEMO / "api.yaml"),
+            load_side_file(DEMO / "stage.yaml"),
+            logs_endpoint=logs.endpoint_url,
+            stage_variables={"backend": demo_backend},
+        )
+        with server:
+            assert server.endpoints is not None
+            ids = {
+                path: httpx.get(server.endpoints.base_url + path, timeout=10).headers["x-amzn-requestid"]
+                for path, _ in TRAFFIC
+            }
+            server.flush_logs()
+        yield logs.endpoint_url, ids
+
+
+def diagnose(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "gatecrash", "diagnose", *args],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        input=stdin,
+    )
+
+
+def expected_findings(ids: dict[str, str]) -> dict[str, str]:
+    return {ids[path]: cause for path, cause in TRAFFIC if cause is not None}
+
+
+def test_diagnose_a_stages_log_groups(traffic: tuple[str, dict[str, str]]) -> None:
+    endpoint, ids = traffic
+    result = diagnose(
+        "--rest-api-id",
+        "demo4pi0x1",
+        "--stage",
+        "demo",
+        "--region",
+        "us-east-1",
+        "--access-log-group",
+        "gatecrash-demo-access",
+        "--logs-endpoint",
+        endpoint,
+        "--json",
+    )
+    assert result.returncode == 0, result.stderr
+    document = json.loads(result.stdout)
+    assert document["requests_seen"] == len(TRAFFIC)
+    assert {f["request_id"]: f["cause"] for f in document["findings"]} == expected_findings(ids)
+    assert document["by_cause"] == {cause: 1 for _, cause in TRAFFIC if cause}
+    timeout = next(f for f in document["findings"] if f["cause"] == "integration-timeout")
+    assert timeout["status"] == 504
+    assert any("Execution failed due to a timeout error" in line for line in timeout["evidence"])
+    assert timeout["fix"]
+
+
+def export(endpoint: str) -> str:
+    """What `aws logs filter-log-events --log-group-name G` prints, for both groups, one after the other."""
+    client: Any = boto3.client(
+        "logs",
+        endpoint_url=endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    outputs = []
+    for group in ("API-Gateway-Execution-Logs_demo4pi0x1/demo", "gatecrash-demo-access"):
+        events = client.filter_log_events(logGroupName=group)["events"]
+        outputs.append(json.dumps({"events": events, "searchedLogStreams": []}, indent=4))
+    return "\n".join(outputs)
+
+
+def test_diagnose_exported_lines_from_a_file_and_stdin(traffic: tuple[str, dict[str, str]], tmp_path: Path) -> None:
+    endpoint, ids = traffic
+    exported = tmp_path / "events.json"
+    exported.write_text(export(endpoint))
+    from_file = diagnose("--from-file", str(exported), "--json")
+    assert from_file.returncode == 0, from_file.stderr
+    assert {f["request_id"]: f["cause"] for f in json.loads(from_file.stdout)["findings"]} == expected_findings(ids)
+    from_stdin = diagnose("--from-file", "-", "--json", stdin=exported.read_text())
+    assert json.loads(from_stdin.stdout) == json.loads(from_file.stdout)
+
+
+def test_diagnose_prints_causes_with_counts_and_fixes(traffic: tuple[str, dict[str, str]]) -> None:
+    endpoint, ids = traffic
+    result = diagnose(
+        "--rest-api-id",
+        "demo4pi0x1",
+        "--stage",
+        "demo",
+        "--region",
+        "us-east-1",
+        "--access-log-group",
+        "gatecrash-demo-access",
+        "--logs-endpoint",
+        endpoint,
+    )
+    assert result.returncode == 0, result.stderr
+    assert "5 failing requests of 6, by cause" in result.stdout
+    for _, cause in TRAFFIC:
+        if cause:
+            assert cause in result.stdout
+    assert ids["/failing"] in result.stdout
+
+
+def test_diagnose_explains_a_missing_log_group(traffic: tuple[str, dict[str, str]]) -> None:
+    endpoint, _ = traffic
+    result = diagnose(
+        "--rest-api-id", "nosuchapi1", "--stage", "prod", "--region", "us-east-1", "--logs-endpoint", endpoint
+    )
+    assert result.returncode == 3
+    assert (
+        "log group API-Gateway-Execution-Logs_nosuchapi1/prod does not exist: turn on execution logging"
+        in result.stderr
+    )
