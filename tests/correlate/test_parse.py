@@ -410,6 +410,25 @@ def test_parse_text_reads_get_log_events_and_bare_event_lists() -> None:
         assert (_triples(lines), records) == ([(RID, "Method completed with status: 504")], [])
 
 
+def test_parse_text_reads_events_one_per_line() -> None:
+    # `aws logs filter-log-events ... | jq -c '.events[]'`
+    events = [
+        {"logStreamName": STREAM, "timestamp": 1, "message": f"({RID}) Method completed with status: 429"},
+        {"logStreamName": STREAM2, "timestamp": 2, "message": _emulator_record(status="429")},
+    ]
+    lines, records = parse_text("\n".join(json.dumps(event) for event in events), "events.ndjson")
+    assert _triples(lines) == [(RID, "Method completed with status: 429")]
+    assert [record.request_id for record in records] == [RID]
+
+
+def test_parse_text_reads_access_records_one_per_line() -> None:
+    # A record whose format has a "message" key is still a record, not an event.
+    rows = [json.dumps({"requestId": RID, "status": "403", "message": "Forbidden", "timestamp": "1"}), "{}"]
+    lines, records = parse_text("\n".join(rows), "access.ndjson")
+    assert [(record.request_id, record.fields["message"]) for record in records] == [(RID, "Forbidden")]
+    assert all(line.request_id is None for line in lines)
+
+
 def test_parse_text_reads_logs_insights_results() -> None:
     access = _emulator_record(status="429", **{"error.responseType": "THROTTLED"})
     row = [

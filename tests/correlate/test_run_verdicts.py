@@ -20,13 +20,16 @@ limits: {{max-requests: 20, max-duration: 60s}}
 probes:
   - {{name: raises, mode: lambda-error, request: {{method: GET, path: /failing}}}}
   - {{name: malformed taken for a function error, mode: lambda-error, request: {{method: GET, path: /malformed}}}}
-  - {{name: own timeout taken for the integration's, mode: integration-timeout, request: {{method: GET, path: /overrun}}}}
+  - {{name: own timeout as the integration's, mode: integration-timeout, request: {{method: GET, path: /overrun}}}}
   - {{name: slow, mode: integration-timeout, request: {{method: GET, path: /slow}}}}
   - {{name: unknown route, mode: unknown-route, request: {{method: GET, path: /nowhere}}}}
 """
 
 
-def run(tmp_path: Path, options: RunOptions = RunOptions()) -> dict[str, tuple[Verdict, str, str | None]]:
+DEFAULT = RunOptions()
+
+
+def run(tmp_path: Path, options: RunOptions = DEFAULT) -> dict[str, tuple[Verdict, str, str | None]]:
     path = tmp_path / "scenario.yaml"
     path.write_text(textwrap.dedent(SCENARIO))
     catalogue = load_catalogue()
@@ -44,7 +47,7 @@ def test_causes_are_proven_or_refuted_from_the_logs(tmp_path: Path) -> None:
     assert (verdict, cause) == (Verdict.WRONG_CAUSE, "malformed-lambda-response")
     assert reason.startswith("status 502 as expected, but the logs show malformed-lambda-response: ")
     # A Lambda past its own timeout is a 502 function error, not the integration's 504.
-    verdict, reason, cause = verdicts["own timeout taken for the integration's"]
+    verdict, reason, cause = verdicts["own timeout as the integration's"]
     assert (verdict, reason) == (Verdict.WRONG_STATUS, "expected 504, got 502 (InternalServerErrorException)")
     assert cause == "lambda-error"
 

@@ -12,7 +12,10 @@ explanation rather than as a checklist:
   access record) must be one of the mode's statuses.
 
 Modes are ranked by support (fields matched plus patterns matched), then by the exactness of their
-status ("502" before "5xx"). The runner-up is named in the notes. When the logs fit several modes
+status ("502" before "5xx"), then by how late the latest line they rest on comes: the gateway
+writes the line naming a failure where the request stops, after the lines of the steps it passed
+("Starting authorizer" before "Unauthorized request"; apigw-reference.md "Execution logs"). The
+runner-up is named in the notes. When the logs fit several modes
 equally, or only the status supports the best one and another fits as well, the cause is None and
 `candidates` names the modes they fit. Code is added only for the traps real logs hold, each cited
 where it is applied (apigw-reference.md and the catalogue's `distinguish-from`).
@@ -99,14 +102,15 @@ class _Fit:
     patterns: tuple[int, ...]  # patterns that found a line
     missing: bool  # AWS always writes one of its lines, the request has lines, none matched
     fallback_type: bool  # the record's fallback DEFAULT_4XX/5XX stood in for the mode's type
+    last_line: int = -1  # the index of the latest line a pattern found
 
     @property
     def support(self) -> int:
         return len(self.fields) + len(self.patterns)
 
     @property
-    def rank(self) -> tuple[bool, int, bool]:
-        return (not self.missing, self.support, self.rule.exact_status)
+    def rank(self) -> tuple[bool, int, bool, int]:
+        return (not self.missing, self.support, self.rule.exact_status, self.last_line)
 
     @property
     def status_only(self) -> bool:
@@ -249,7 +253,8 @@ class Classifier:
         found = tuple(number for number in rule.patterns if number in hits)
         evidence = rule.mode.evidence
         missing = evidence.execution_log_expected and bool(rule.patterns) and lines and not found
-        fit = _Fit(rule, tuple(matched), found, missing, fallback)
+        last = max((hits[number][-1] for number in found), default=-1)
+        fit = _Fit(rule, tuple(matched), found, missing, fallback, last)
         return fit if fit.support else None
 
     def _fits(self, logs: RequestLogs, status: int | None, hits: Mapping[int, list[int]]) -> list[_Fit]:
@@ -315,7 +320,7 @@ class Classifier:
                 "the function stopped at its own timeout (Task timed out) before the integration's "
                 "timeoutInMillis: a function error, 502, not integration-timeout (504)"
             )
-        notes.extend(_status_notes(logs, status))
+        notes.extend(_status_notes(logs, status, success=not mode.statuses[0].endswith("xx")))
         if runner_up is not None:
             notes.append(
                 f"runner-up: {runner_up.rule.mode.id} ({runner_up.support} evidence matched, {best.support} for "
@@ -423,11 +428,22 @@ def _access_raw(logs: RequestLogs) -> tuple[str, ...]:
     return (logs.access.raw,) if logs.access is not None else ()
 
 
-def _status_notes(logs: RequestLogs, status: int | None) -> list[str]:
+def _status_notes(logs: RequestLogs, status: int | None, success: bool = True) -> list[str]:
+    """What a reader of the lines could misread about the status.
+
+    `success`: say that "Successfully completed execution" does not mean a 2xx (left out where the
+    mode itself explains the status, as backend-5xx's pass-through does).
+    """
     notes: list[str] = []
-    if status is not None and status >= 300 and any(line.message == _SUCCESS_LINE for line in logs.execution):
-        # ok's distinguish-from; apigw-reference.md "Failure lines": the final status decides.
-        notes.append(f"'{_SUCCESS_LINE}' precedes the final status {status}: the integration response mapped it")
+    if (
+        success
+        and status is not None
+        and status >= 400
+        and any(line.message == _SUCCESS_LINE for line in logs.execution)
+    ):
+        # ok's distinguish-from; apigw-reference.md "Failure lines": an integration response can
+        # map the answer to a 4xx after this line, so only "Method completed with status" counts.
+        notes.append(f"'{_SUCCESS_LINE}' is logged before the final status {status}: the final status decides")
     logged = logs.access.fields.get("status") if logs.access is not None else None
     if logged is not None and logged.isdigit() and status is not None and int(logged) != status:
         notes.append(f"the access log says status {logged}, the execution log {status}; the execution log's is used")

@@ -28,8 +28,9 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from datetime import UTC, datetime
+from types import MappingProxyType
 from typing import Any
 
 from gatecrash.correlate.model import AccessRecord, ExecutionLine, LogEvent, RequestLogs
@@ -168,7 +169,7 @@ class _ExecutionReader:
         # Streams inside a console block, whose header names the request for every line under it.
         self._console: set[StreamKey] = set()
 
-    def read_event(self, event: LogEvent, append: Any) -> None:
+    def read_event(self, event: LogEvent, append: Callable[[ExecutionLine], None]) -> None:
         key = (event.group, event.stream)
         for text in event.message.split("\n"):
             line = self.read(text, key, event.timestamp_ms, text.rstrip("\r"))
@@ -307,7 +308,7 @@ def _text(value: Any) -> str:
     return json.dumps(value, ensure_ascii=False)
 
 
-def _clf_record(match: re.Match[str], raw: str) -> AccessRecord | None:
+def _clf_record(match: re.Match[str], raw: str) -> AccessRecord:
     fields = {name: match.group(group) for group, name in _CLF_FIELDS if match.group(group) is not None}
     return _record(fields, raw)
 
@@ -315,7 +316,7 @@ def _clf_record(match: re.Match[str], raw: str) -> AccessRecord | None:
 def _record(fields: dict[str, str], raw: str) -> AccessRecord:
     return AccessRecord(
         request_id=_usable_id(fields.get("requestId")),
-        fields=fields,
+        fields=MappingProxyType(fields),
         raw=raw,
         extended_request_id=_usable_id(fields.get("extendedRequestId")),
     )
@@ -373,17 +374,30 @@ def _json_documents(text: str) -> Iterator[Any]:
 
 
 def _document_events(document: Any, source: str) -> list[LogEvent] | None:
-    """`filter-log-events`/`get-log-events` (`events`), `get-query-results` (`results`), or a bare list."""
+    """`filter-log-events`/`get-log-events` (`events`), `get-query-results` (`results`), a bare list
+    of events, or one event (`jq -c '.events[]'` prints one per line)."""
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("results"), list):
         items = [_insights_row(row) for row in document["results"]]
     elif isinstance(document, list) and document:
         items = document
+    elif _is_event(document):
+        items = [document]
     else:
         return None
     events = [_event(item, source) for item in items]
     return None if any(event is None for event in events) else [event for event in events if event is not None]
+
+
+def _is_event(document: Any) -> bool:
+    # An access record may well have a "message" key of its own; it always has a request id.
+    return (
+        isinstance(document, dict)
+        and "message" in document
+        and ("timestamp" in document or "logStreamName" in document)
+        and not any(name in document for name in _ID_FIELDS)
+    )
 
 
 def _insights_row(row: Any) -> Any:

@@ -40,6 +40,7 @@ def confirm(
     if result.verdict is not Verdict.UNCONFIRMED or not judged:
         return _annotated(result, logs, classify)
     evidence: list[str] = []
+    from_logs = False
     for observation in judged:
         request_id = observation.request_id
         if not mode.evidence.access_log_expected:
@@ -66,13 +67,18 @@ def confirm(
                 reason=f"status {observation.status} as expected, but the logs show {observed}{detail}",
             )
         evidence.extend(found.evidence)
+        from_logs = True
     count = f" ({len(judged)} answers)" if isinstance(result.record.step, Burst) or len(judged) > 1 else ""
     return replace(
         result,
         verdict=Verdict.CONFIRMED,
         observed_cause=mode.id,
         evidence=tuple(dict.fromkeys(evidence)),
-        reason=f"confirmed from the gateway's logs{count}",
+        reason=(
+            f"confirmed from the gateway's logs{count}"
+            if from_logs
+            else "confirmed from the front door's own answer (AWS logs nothing for it)"
+        ),
     )
 
 

@@ -132,6 +132,7 @@ _JS = """
     var params = new URLSearchParams(location.search);
     new URLSearchParams(location.hash.slice(1)).forEach(function (value, key) { params.set(key, value); });
     state.verdict = (params.get("verdict") || "").toUpperCase().replace(/-/g, "_");
+    if (state.verdict === "ALL") { state.verdict = ""; }
     state.text = params.get("q") || "";
     input.value = state.text;
   }
