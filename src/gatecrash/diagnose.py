@@ -51,7 +51,7 @@ def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue) -> Diagnos
         found = classify(logs, catalogue)
         if not _failing(logs, found.cause):
             continue
-        fix = catalogue.get(found.cause).fix if found.cause in catalogue else None
+        fix = catalogue.get(found.cause).fix if found.cause is not None and found.cause in catalogue else None
         findings.append(Finding(request_id, logs.final_status, found.cause, found.evidence, fix))
     return Diagnosis(tuple(findings), len(groups))
 
