@@ -26,6 +26,7 @@ check: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/runner.py
+	$(BIN)/python bench/correlate.py
 
 clean:
 	rm -rf $(VENV) .mypy_cache .ruff_cache .pytest_cache

@@ -15,10 +15,10 @@ Modes are ranked by support (fields matched plus patterns matched), then by the 
 status ("502" before "5xx"), then by how late the latest line they rest on comes: the gateway
 writes the line naming a failure where the request stops, after the lines of the steps it passed
 ("Starting authorizer" before "Unauthorized request"; apigw-reference.md "Execution logs"). The
-runner-up is named in the notes. When the logs fit several modes
-equally, or only the status supports the best one and another fits as well, the cause is None and
-`candidates` names the modes they fit. Code is added only for the traps real logs hold, each cited
-where it is applied (apigw-reference.md and the catalogue's `distinguish-from`).
+runner-up is named in the notes. When the logs fit several modes equally, or only the status
+supports the best one and another fits as well, the cause is None and `candidates` names the modes
+they fit. Code is added only for the traps real logs hold, each cited where it is applied
+(apigw-reference.md and the catalogue's `distinguish-from`).
 """
 
 from __future__ import annotations
@@ -192,7 +192,6 @@ class Classifier:
             fields = tuple(_field(name, value) for name, value in mode.evidence.access_log.items())
             exact = all(status.isdigit() for status in mode.statuses)
             rules.append(_Rule(mode, position, fields, tuple(indices), exact))
-        self._patterns = tuple(patterns)
         self._rules = tuple(rules)
         self._by_id = {rule.mode.id: rule for rule in rules}
         self._by_status: dict[int | None, tuple[_Rule, ...]] = {None: self._rules}

@@ -56,6 +56,14 @@ def confirm(
             return replace(
                 result, reason=f"incomplete logs for request {request_id}: no access-log record by the deadline"
             )
+        if found.cause is None and mode.id in found.candidates:
+            # The logs fit the intended mode and another equally well: not proof, and not a contradiction.
+            others = ", ".join(c for c in found.candidates if c != mode.id)
+            return replace(
+                result,
+                evidence=found.evidence,
+                reason=f"the logs of request {request_id} fit {mode.id} and {others} alike",
+            )
         if found.cause != mode.id:
             observed = found.cause or "no known cause"
             detail = f": {found.evidence[0]}" if found.evidence else ""
