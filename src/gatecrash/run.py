@@ -10,7 +10,13 @@ from datetime import UTC, datetime
 from gatecrash import __version__
 from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.classify import classify
-from gatecrash.correlate.fetch import FetchProgress, LogLocation, fetch_requests, logs_client
+from gatecrash.correlate.fetch import (
+    FetchProgress,
+    LogLocation,
+    access_log_group_of_stage,
+    fetch_requests,
+    logs_client,
+)
 from gatecrash.correlate.model import Classification, RequestLogs
 from gatecrash.correlate.verdicts import confirm, mark_skipped
 from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
@@ -100,10 +106,15 @@ def _correlated(
 ) -> list[StepResult]:
     if target.flush_logs is not None:
         target.flush_logs()
+    access_group = target.access_log_group
+    if access_group is None and not target.local_logs:
+        # Not named in the scenario: ask the stage (needs apigateway:GET; without it, execution logs decide).
+        probe = LogLocation(target.region, target.execution_log_group, None, None, target.profile)
+        access_group = access_log_group_of_stage(probe, target.rest_api_id, target.stage)
     location = LogLocation(
         target.region,
         target.execution_log_group,
-        target.access_log_group,
+        access_group,
         target.logs_endpoint,
         target.profile,
         local=target.local_logs,

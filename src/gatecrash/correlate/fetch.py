@@ -115,7 +115,7 @@ def fetch_requests(
     """Poll until every id in `request_ids` has an access record (or execution lines), or the deadline."""
     wanted = set(request_ids)
     give_up = time.monotonic() + deadline_s
-    window = (start_ms - CLOCK_SKEW_MS, end_ms + CLOCK_SKEW_MS)
+    window = (max(0, start_ms - CLOCK_SKEW_MS), end_ms + CLOCK_SKEW_MS)
     while True:
         execution = parse_execution_events(events_in_window(client, location.execution_log_group, *window, location))
         records = []
@@ -136,3 +136,32 @@ def fetch_requests(
 def _complete(logs: RequestLogs, location: LogLocation) -> bool:
     # With access logging on, the record is the one event every request gets.
     return logs.access is not None if location.access_log_group is not None else bool(logs.execution)
+
+
+def access_log_group_of_stage(location: LogLocation, rest_api_id: str, stage: str) -> str | None:
+    """The stage's access log group, read from its settings (`apigateway:GET` on the stage).
+
+    `accessLogSettings.destinationArn` is `arn:aws:logs:<region>:<account>:log-group:<name>`. None when the
+    stage has no access logging or the caller may not read it: execution logs alone then decide.
+    """
+    import boto3
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    if location.local:
+        client = boto3.client(
+            "apigateway",
+            region_name=location.region,
+            endpoint_url=location.endpoint_url,
+            aws_access_key_id="testing",
+            aws_secret_access_key="testing",
+        )
+    else:
+        session = boto3.Session(profile_name=location.profile, region_name=location.region)
+        client = session.client("apigateway", endpoint_url=location.endpoint_url)
+    try:
+        settings = client.get_stage(restApiId=rest_api_id, stageName=stage).get("accessLogSettings", {})
+    except (ClientError, BotoCoreError):
+        return None
+    arn = settings.get("destinationArn", "")
+    name = arn.split(":log-group:", 1)[1] if ":log-group:" in arn else ""
+    return name.removesuffix(":*") or None
