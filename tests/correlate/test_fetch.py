@@ -53,7 +53,8 @@ def test_fetch_finds_a_requests_events_and_pages_through_many(logs_server: Local
         f"Starting execution for request: {RID}",
         "Method completed with status: 200",
     ]
-    assert found[RID].access is not None and found[RID].access.fields["status"] == "200"
+    access = found[RID].access
+    assert access is not None and access.fields["status"] == "200"
 
 
 def test_fetch_gives_up_at_the_deadline_with_what_it_has(logs_server: LocalLogsServer) -> None:
