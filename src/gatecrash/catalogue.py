@@ -34,6 +34,7 @@ from gatecrash._yamlpos import (
     parse_text,
 )
 from gatecrash.errors import CatalogueError, Problem
+from gatecrash.gateway_responses import GATEWAY_RESPONSE_TYPES
 
 __all__ = [
     "DEFAULT_CATALOGUE_DIR",
@@ -79,29 +80,7 @@ MODE_ORDER = (
 )
 
 # AWS docs "Gateway response types for API Gateway" (the table in apigw-reference.md).
-RESPONSE_TYPES = (
-    "ACCESS_DENIED",
-    "API_CONFIGURATION_ERROR",
-    "AUTHORIZER_CONFIGURATION_ERROR",
-    "AUTHORIZER_FAILURE",
-    "BAD_REQUEST_BODY",
-    "BAD_REQUEST_PARAMETERS",
-    "DEFAULT_4XX",
-    "DEFAULT_5XX",
-    "EXPIRED_TOKEN",
-    "INTEGRATION_FAILURE",
-    "INTEGRATION_TIMEOUT",
-    "INVALID_API_KEY",
-    "INVALID_SIGNATURE",
-    "MISSING_AUTHENTICATION_TOKEN",
-    "QUOTA_EXCEEDED",
-    "REQUEST_TOO_LARGE",
-    "RESOURCE_NOT_FOUND",
-    "THROTTLED",
-    "UNAUTHORIZED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "WAF_FILTERED",
-)
+RESPONSE_TYPES = GATEWAY_RESPONSE_TYPES
 
 # `$context` variables an access-log record can carry (apigw-reference.md, "Access logs"; AWS docs
 # "$context variables ... access logging"), plus the few more the emulator's records include.

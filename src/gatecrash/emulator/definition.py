@@ -45,6 +45,7 @@ from gatecrash.emulator.model import (
     RequestValidator,
 )
 from gatecrash.errors import DefinitionError
+from gatecrash.gateway_responses import GATEWAY_RESPONSE_TYPES
 
 __all__ = ["GATEWAY_RESPONSE_TYPES", "load_definition", "parse_definition"]
 
@@ -60,29 +61,6 @@ _OPERATIONS: Mapping[str, str] = {
     "x-amazon-apigateway-any-method": "ANY",
 }
 
-GATEWAY_RESPONSE_TYPES: tuple[str, ...] = (
-    "ACCESS_DENIED",
-    "API_CONFIGURATION_ERROR",
-    "AUTHORIZER_CONFIGURATION_ERROR",
-    "AUTHORIZER_FAILURE",
-    "BAD_REQUEST_PARAMETERS",
-    "BAD_REQUEST_BODY",
-    "DEFAULT_4XX",
-    "DEFAULT_5XX",
-    "EXPIRED_TOKEN",
-    "INTEGRATION_FAILURE",
-    "INTEGRATION_TIMEOUT",
-    "INVALID_API_KEY",
-    "INVALID_SIGNATURE",
-    "MISSING_AUTHENTICATION_TOKEN",
-    "QUOTA_EXCEEDED",
-    "REQUEST_TOO_LARGE",
-    "RESOURCE_NOT_FOUND",
-    "THROTTLED",
-    "UNAUTHORIZED",
-    "UNSUPPORTED_MEDIA_TYPE",
-    "WAF_FILTERED",
-)
 
 _INTEGRATION_TYPES = tuple(member.value for member in IntegrationType)
 _PASSTHROUGH_BEHAVIORS = ("WHEN_NO_MATCH", "WHEN_NO_TEMPLATES", "NEVER")
