@@ -3,7 +3,8 @@
     .venv/bin/python bench/emulator.py [--seconds 10] [--connections 32]
 
 1. Throughput: `gatecrash emulator` (one uvicorn worker, logs on) pinned to CPU 0; wrk, the moto
-   log server and the log shipper pinned to CPU 1. wrk drives a MOCK route and an AWS_PROXY route.
+   log server and the log shipper pinned to CPU 1. wrk drives a MOCK route, an AWS_PROXY route and
+   a non-proxy AWS (Lambda) route with a request and a response template.
 2. Log delivery: after each wrk run, every request's access-log event must be in CloudWatch Logs
    (moto): counted with boto3, with the time the last one took to arrive.
 3. Token bucket: a stage limit of 100 rps / burst 200 under 300 rps offered open-loop for 10 s;
@@ -55,6 +56,19 @@ paths:
         type: aws_proxy
         httpMethod: POST
         uri: LAMBDA_URI
+  /nonproxy:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: aws
+        httpMethod: POST
+        uri: PLAIN_URI
+        requestTemplates:
+          application/json: '{"caller": "$context.identity.sourceIp", "q": "$input.params(''q'')"}'
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates: {application/json: '{"ok": $input.json(''$.ok''), "id": "$context.requestId"}'}
   /limited:
     get:
       responses: {"200": {description: ok}}
@@ -62,7 +76,7 @@ paths:
         type: mock
         requestTemplates: {application/json: '{"statusCode": 200}'}
         responses: {default: {statusCode: "200"}}
-""".replace("LAMBDA_URI", LAMBDA_URI)
+""".replace("LAMBDA_URI", LAMBDA_URI).replace("PLAIN_URI", LAMBDA_URI.replace("function:bench", "function:plain"))
 STAGE = """
 restApiId: benchapi01
 stage:
@@ -72,10 +86,14 @@ stage:
     "~1limited/GET": {throttlingRateLimit: 100, throttlingBurstLimit: 200, loggingLevel: INFO, dataTraceEnabled: true}
 functions:
   bench: {handler: "bench_handlers:handler", timeout: 3}
+  plain: {handler: "bench_handlers:plain", timeout: 3}
 """
 HANDLERS = """
 def handler(event, context):
     return {"statusCode": 200, "headers": {"Content-Type": "application/json"}, "body": '{"ok": true}'}
+
+def plain(event, context):
+    return {"ok": True}
 """
 
 
@@ -266,10 +284,11 @@ def main() -> None:
             base = f"http://127.0.0.1:{port}/bench"
             httpx.get(base + "/mock")
             httpx.get(base + "/lambda")
+            httpx.get(base + "/nonproxy")
             access_group = "API-Gateway-Access-Logs_benchapi01/bench"
             print(f"emulator pid {emulator.pid} on CPU {EMULATOR_CPU}; wrk, moto and the log shipper on CPU {LOAD_CPU}")
-            delivered_before = 2
-            for route in ("mock", "lambda"):
+            delivered_before = 3
+            for route in ("mock", "lambda", "nonproxy"):
                 rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
                 expected = delivered_before + total
                 found, lag = wait_for_events(client, access_group, expected)

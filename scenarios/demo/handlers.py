@@ -36,6 +36,13 @@ def failing(event: dict[str, Any], context: Any) -> dict[str, Any]:
     raise RuntimeError("the demo function failed on purpose")
 
 
+def orders(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A non-proxy Lambda: the event is the request template's output, not a proxy event."""
+    if not isinstance(event.get("quantity"), int) or event["quantity"] < 1:
+        raise ValueError(f"Invalid order: quantity must be at least 1, got {event.get('quantity')}")
+    return {"orderId": f"order-{event.get('item')}-{event['quantity']}"}
+
+
 def _policy(principal: str, effect: str, resource: str, context: dict[str, Any]) -> dict[str, Any]:
     statement = {"Action": "execute-api:Invoke", "Effect": effect, "Resource": resource}
     return {

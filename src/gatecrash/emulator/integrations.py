@@ -1,18 +1,32 @@
-"""The integration request and response: Lambda proxy (AWS_PROXY), HTTP_PROXY, HTTP and MOCK.
+"""The integration request and response: Lambda proxy (AWS_PROXY), Lambda (AWS), HTTP_PROXY, HTTP and MOCK.
 
 Each runner records what the gateway records (execution log lines, `$context.integration.*`) on
 the exchange and returns either the method response or the `GatewayError` AWS answers with.
 Log line texts: apigw-reference.md, "Execution logs" and "Lambda proxy integration".
+
+Non-proxy integrations (AWS, HTTP, MOCK) go through the same mapping: request template chosen by
+Content-Type with the passthrough behaviour (`mapping.request_template`, 415 when AWS refuses),
+the template evaluated (`templates.TemplateCache`, compiled once), the backend called with the
+transformed body, an integration response selected (Lambda: `selectionPattern` against the
+function's `errorMessage`; HTTP: against the backend status; MOCK: against the request template's
+`statusCode`), then its status, responseParameters, responseTemplates and contentHandling applied.
+Failures (apigw-reference.md "Failure lines"; the issue's recorded texts): a template that does
+not evaluate -> 500 `Execution failed due to configuration error: Unable to transform request`
+(`... response` on the way back); a selected status the method does not declare -> 500 `...
+Output mapping refers to an invalid method response: NNN` (KC "api-gateway-internal-server-error").
 """
 
 from __future__ import annotations
 
 import asyncio
+import base64
+import binascii
 import fnmatch
 import json
 import re
 import socket
 import time
+import uuid
 from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -21,10 +35,11 @@ from typing import Any
 
 import httpx
 
-from gatecrash.emulator import ids, proxy
+from gatecrash.emulator import ids, mapping, proxy
 from gatecrash.emulator.exchange import Exchange
 from gatecrash.emulator.execlog import java_map, masked_headers
 from gatecrash.emulator.lambdas import (
+    Invocation,
     LambdaRuntime,
     Outcome,
     function_arn_from_uri,
@@ -32,6 +47,7 @@ from gatecrash.emulator.lambdas import (
 )
 from gatecrash.emulator.model import Integration, IntegrationResponse, IntegrationType, StageConfig
 from gatecrash.emulator.responses import GatewayError
+from gatecrash.emulator.templates import TemplateCache, TemplateError, TemplateVariables, nested_context
 
 # Hop-by-hop headers never cross a proxy (RFC 9110 section 7.6.1); the others are the gateway's own.
 _NOT_FORWARDED = frozenset(
@@ -50,7 +66,9 @@ _NOT_FORWARDED = frozenset(
 )
 _NOT_RETURNED = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_.:-]+)\}")
-_MOCK_STATUS = re.compile(r'"statusCode"\s*:\s*"?(\d{3})')
+_TRANSFORM_REQUEST = "Execution failed due to configuration error: Unable to transform request"
+_TRANSFORM_RESPONSE = "Execution failed due to configuration error: Unable to transform response"
+_BASE64 = "Execution failed due to configuration error: Unable to base64 decode"
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,6 +79,14 @@ class MethodResponse:
 
 
 Result = MethodResponse | GatewayError
+
+
+@dataclass(frozen=True, slots=True)
+class Transformed:
+    """The integration request body after the request template (or passed through)."""
+
+    body: bytes
+    templated: bool
 
 
 def internal_error(
@@ -81,6 +107,8 @@ class IntegrationRunner:
         self._binary_media_types = binary_media_types
         self._lambdas = lambdas
         self._client: httpx.AsyncClient | None = None
+        # Each template's text is compiled on first use and kept: never per request.
+        self._templates = TemplateCache()
 
     async def aclose(self) -> None:
         if self._client is not None:
@@ -98,16 +126,64 @@ class IntegrationRunner:
     async def run(self, exchange: Exchange, integration: Integration) -> Result:
         if integration.type is IntegrationType.AWS_PROXY:
             return await self._lambda_proxy(exchange, integration)
-        if integration.type in (IntegrationType.HTTP_PROXY, IntegrationType.HTTP):
-            return await self._http_call(exchange, integration)
+        if integration.type is IntegrationType.HTTP_PROXY:
+            return await self._http_call(exchange, integration, exchange.body)
+        transformed = self._transform_request(exchange, integration)
+        if isinstance(transformed, GatewayError):
+            return transformed
+        if integration.type is IntegrationType.HTTP:
+            return await self._http_call(exchange, integration, transformed.body)
         if integration.type is IntegrationType.MOCK:
-            return self._mock(exchange, integration)
-        # Non-proxy Lambda (AWS) integrations, with mapping templates, are not emulated yet.
-        return internal_error(
-            "API_CONFIGURATION_ERROR",
-            "Execution failed due to configuration error: Unable to transform request",
-            exchange,
+            return self._mock(exchange, integration, transformed)
+        return await self._lambda_custom(exchange, integration, transformed.body)
+
+    # -- mapping templates --------------------------------------------------------------------
+
+    def _context(self, exchange: Exchange) -> dict[str, str]:
+        stage = self._stage
+        return exchange.context_values(stage.rest_api_id, stage.stage_name, stage.account_id)
+
+    def _variables(self, exchange: Exchange, body: str) -> TemplateVariables:
+        return TemplateVariables(
+            body=body,
+            path=exchange.path_parameters,
+            querystring=dict(exchange.query),
+            header={name: value for name, value in exchange.headers},
+            context=nested_context(self._context(exchange)),
+            stage_variables=self._stage.variables,
         )
+
+    def _transform_request(self, exchange: Exchange, integration: Integration) -> Transformed | GatewayError:
+        choice = mapping.request_template(integration, exchange.header("content-type"))
+        if not isinstance(choice, mapping.RequestTemplate):
+            # No execution line is known for the 415; the access log's UNSUPPORTED_MEDIA_TYPE is the evidence.
+            return GatewayError("UNSUPPORTED_MEDIA_TYPE")
+        binary = media_type_matches(self._binary_media_types, exchange.header("content-type"))
+        handling = integration.content_handling
+        body = exchange.body
+        if choice.template is None:
+            # AWS docs "Content type conversions in API Gateway": a passed-through payload is converted
+            # only when contentHandling says so.
+            if handling == "CONVERT_TO_TEXT" and binary:
+                return Transformed(base64.b64encode(body), False)
+            if handling == "CONVERT_TO_BINARY" and not binary:
+                decoded = _b64decode(body)
+                if decoded is None:
+                    return internal_error("API_CONFIGURATION_ERROR", _BASE64, exchange)
+                return Transformed(decoded, False)
+            return Transformed(body, False)
+        # A binary payload reaches a template as its base64 text (same docs page).
+        text = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", errors="replace")
+        try:
+            rendered = self._templates.render(choice.template, self._variables(exchange, text)).encode("utf-8")
+        except TemplateError:
+            return internal_error("API_CONFIGURATION_ERROR", _TRANSFORM_REQUEST, exchange)
+        if handling == "CONVERT_TO_BINARY":
+            decoded = _b64decode(rendered)
+            if decoded is None:
+                return internal_error("API_CONFIGURATION_ERROR", _BASE64, exchange)
+            rendered = decoded
+        return Transformed(rendered, True)
 
     # -- Lambda proxy -------------------------------------------------------------------------
 
@@ -183,7 +259,22 @@ class IntegrationRunner:
         arn = function_arn_from_uri(uri)
         endpoint = f"https://lambda.{stage.region}.amazonaws.com/2015-03-31/functions/{arn}/invocations"
         event = self._event(exchange)
-        event_text = json.dumps(event)
+        self._log_lambda_request(exchange, endpoint, json.dumps(event).encode())
+        function_name = function_name_from_uri(uri) or ""
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(integration.timeout_in_millis / 1000):
+                invocation = await self._lambdas.invoke(function_name, arn, event)
+        except TimeoutError:
+            exchange.integration_latency = _ms(started)
+            return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)
+        exchange.integration_latency = invocation.latency_ms
+        exchange.integration_request_id = invocation.request_id
+        exchange.integration_integration_status = str(invocation.status)
+        return self._lambda_outcome(exchange, invocation)
+
+    def _log_lambda_request(self, exchange: Exchange, endpoint: str, payload: bytes) -> None:
+        stage = self._stage
         exchange.write(f"Endpoint request URI: {endpoint}")
         exchange.write_data(
             "Endpoint request headers: "
@@ -199,22 +290,11 @@ class IntegrationRunner:
                 ]
             )
         )
-        exchange.write_data(f"Endpoint request body after transformations: {event_text}")
+        exchange.write_data("Endpoint request body after transformations: " + payload.decode("utf-8", errors="replace"))
         exchange.write(f"Sending request to {endpoint}")
-        function_name = function_name_from_uri(uri) or ""
-        started = time.monotonic()
-        try:
-            async with asyncio.timeout(integration.timeout_in_millis / 1000):
-                invocation = await self._lambdas.invoke(function_name, arn, event)
-        except TimeoutError:
-            exchange.integration_latency = _ms(started)
-            return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)
-        exchange.integration_latency = invocation.latency_ms
-        exchange.integration_request_id = invocation.request_id
-        exchange.integration_integration_status = str(invocation.status)
-        return self._lambda_outcome(exchange, invocation)
 
-    def _lambda_outcome(self, exchange: Exchange, invocation: Any) -> Result:
+    def _lambda_refused(self, exchange: Exchange, invocation: Invocation) -> Result | None:
+        """Lambda's refusals of the invoke itself (the function never ran), or None."""
         if invocation.outcome is Outcome.NOT_PERMITTED:
             return internal_error(
                 "INTEGRATION_FAILURE",
@@ -230,6 +310,9 @@ class IntegrationRunner:
                 exchange.integration_error = "Execution failed due to configuration error: Rate Exceeded."
                 exchange.write(exchange.integration_error)
             return GatewayError("INTEGRATION_FAILURE", status_override=500)
+        return None
+
+    def _log_lambda_response(self, exchange: Exchange, invocation: Invocation) -> None:
         exchange.write(f"Received response. Status: 200, Integration latency: {invocation.latency_ms} ms")
         response_headers = [
             ("Date", format_datetime(datetime.now(UTC), usegmt=True)),
@@ -245,6 +328,12 @@ class IntegrationRunner:
         exchange.write_data(
             "Endpoint response body before transformations: " + invocation.payload.decode("utf-8", errors="replace")
         )
+
+    def _lambda_outcome(self, exchange: Exchange, invocation: Invocation) -> Result:
+        refused = self._lambda_refused(exchange, invocation)
+        if refused is not None:
+            return refused
+        self._log_lambda_response(exchange, invocation)
         if invocation.outcome is Outcome.FUNCTION_ERROR:
             exchange.write(
                 f"Lambda execution failed with status 200 due to customer function error: "
@@ -277,7 +366,7 @@ class IntegrationRunner:
         mapped: dict[str, str] = {}
         for target, source in integration.request_parameters.items():
             if target.startswith(prefix):
-                value = _source_value(source, exchange, self._stage.variables)
+                value = _source_value(source, exchange, self._stage)
                 if value is not None:
                     mapped[target.removeprefix(prefix)] = value
         return mapped
@@ -294,7 +383,7 @@ class IntegrationRunner:
             query = list(self._mapped(exchange, integration, "querystring").items())
         return uri, query
 
-    async def _http_call(self, exchange: Exchange, integration: Integration) -> Result:
+    async def _http_call(self, exchange: Exchange, integration: Integration, payload: bytes) -> Result:
         uri, query = self._target(exchange, integration)
         if integration.type is IntegrationType.HTTP_PROXY:
             headers = [(n, v) for n, v in exchange.headers if n.lower() not in _NOT_FORWARDED]
@@ -306,9 +395,7 @@ class IntegrationRunner:
             method = exchange.http_method
         exchange.write(f"Endpoint request URI: {uri}")
         exchange.write_data(f"Endpoint request headers: {masked_headers(headers)}")
-        exchange.write_data(
-            "Endpoint request body after transformations: " + exchange.body.decode("utf-8", errors="replace")
-        )
+        exchange.write_data("Endpoint request body after transformations: " + payload.decode("utf-8", errors="replace"))
         try:
             url = httpx.URL(uri, params=query or None)
             if url.scheme not in ("http", "https") or not url.host:
@@ -324,7 +411,7 @@ class IntegrationRunner:
         started = time.monotonic()
         try:
             async with asyncio.timeout(integration.timeout_in_millis / 1000):
-                response = await self._http().request(method, url, headers=headers, content=exchange.body)
+                response = await self._http().request(method, url, headers=headers, content=payload)
         except TimeoutError:
             exchange.integration_latency = _ms(started)
             return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)
@@ -350,19 +437,18 @@ class IntegrationRunner:
         returned = tuple((n, v) for n, v in response.headers.multi_items() if n.lower() not in _NOT_RETURNED)
         if integration.type is IntegrationType.HTTP_PROXY:
             return MethodResponse(response.status_code, returned, response.content)
-        return _integration_response(
-            integration, str(response.status_code), response.content, dict(response.headers), exchange
+        backend_headers: dict[str, list[str]] = {}
+        for name, value in response.headers.multi_items():
+            backend_headers.setdefault(name.lower(), []).append(value)
+        return self._integration_response(
+            exchange, integration, str(response.status_code), response.content, backend_headers
         )
 
     # -- MOCK ---------------------------------------------------------------------------------
 
-    def _mock(self, exchange: Exchange, integration: Integration) -> Result:
-        content_type = (exchange.header("content-type") or "application/json").split(";")[0].strip()
-        template = integration.request_templates.get(content_type) or integration.request_templates.get(
-            "application/json", ""
-        )
-        found = _MOCK_STATUS.search(template)
-        if found is None:
+    def _mock(self, exchange: Exchange, integration: Integration, transformed: Transformed) -> Result:
+        status = _mock_status(transformed) if transformed.templated else None
+        if status is None:
             # Real logs of MOCK methods without a usable request template (terraform users' reports);
             # the developer guide suggests the default response instead: the recorded log wins.
             return internal_error(
@@ -371,57 +457,173 @@ class IntegrationRunner:
                 "statusCode should be an integer which defined in request template",
                 exchange,
             )
-        status = found.group(1)
         exchange.integration_status = status
-        return _integration_response(integration, status, b"", {}, exchange)
+        return self._integration_response(exchange, integration, status, b"", {})
 
+    # -- Lambda (non-proxy) ---------------------------------------------------------------------
 
-def _integration_response(
-    integration: Integration,
-    selector: str,
-    body: bytes,
-    backend_headers: Mapping[str, str],
-    exchange: Exchange,
-) -> Result:
-    """Pick the integration response whose selection pattern matches; map its status and headers."""
-    chosen = _select(integration.responses, selector)
-    if chosen is None:
-        # Real log of an AWS integration with no matching and no default integration response.
-        return internal_error(
-            "API_CONFIGURATION_ERROR",
-            "Execution failed due to configuration error: No match "
-            "for output mapping and no default output mapping configured. Endpoint "
-            f"Response Status Code: {selector}",
-            exchange,
-        )
-    headers: list[tuple[str, str]] = []
-    for target, source in chosen.response_parameters.items():
-        if not target.startswith("method.response.header."):
-            continue
-        name = target.removeprefix("method.response.header.")
-        if source.startswith("'") and source.endswith("'") and len(source) >= 2:
-            headers.append((name, source[1:-1]))
-        elif source.startswith("integration.response.header."):
-            value = backend_headers.get(source.removeprefix("integration.response.header.").lower())
+    async def _lambda_custom(self, exchange: Exchange, integration: Integration, payload: bytes) -> Result:
+        """An `AWS` integration to a Lambda function: the transformed body is the event."""
+        stage = self._stage
+        uri = _fill_stage_variables(integration.uri, stage.variables)
+        arn = function_arn_from_uri(uri)
+        endpoint = f"https://lambda.{stage.region}.amazonaws.com/2015-03-31/functions/{arn}/invocations"
+        self._log_lambda_request(exchange, endpoint, payload)
+        try:
+            event = json.loads(payload) if payload.strip() else {}
+        except ValueError:
+            event = None
+        if not isinstance(event, dict):
+            # Lambda refuses a payload that is not JSON (Invoke API: 400 InvalidRequestContentException);
+            # local handlers take JSON objects only, so other JSON is refused the same way (an
+            # emulator limit). Logged as the other refused invokes are.
+            exchange.integration_integration_status = "400"
+            exchange.write(f"Lambda invocation failed with status: 400. Lambda request id: {uuid.uuid4()}")
+            return GatewayError("INTEGRATION_FAILURE", status_override=500)
+        started = time.monotonic()
+        try:
+            async with asyncio.timeout(integration.timeout_in_millis / 1000):
+                invocation = await self._lambdas.invoke(function_name_from_uri(uri) or "", arn, event)
+        except TimeoutError:
+            exchange.integration_latency = _ms(started)
+            return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)
+        exchange.integration_latency = invocation.latency_ms
+        exchange.integration_request_id = invocation.request_id
+        exchange.integration_status = exchange.integration_integration_status = str(invocation.status)
+        refused = self._lambda_refused(exchange, invocation)
+        if refused is not None:
+            return refused
+        self._log_lambda_response(exchange, invocation)
+        selector: str | None = None
+        if invocation.outcome is Outcome.FUNCTION_ERROR:
+            # The proxy integration's line; that AWS writes it for non-proxy Lambda too is unverified.
+            exchange.write(
+                f"Lambda execution failed with status 200 due to customer function error: "
+                f"{invocation.error_message}. Lambda request id: {invocation.request_id}"
+            )
+            # AWS docs "Handle Lambda errors in API Gateway": selectionPattern is matched against
+            # errorMessage; a successful result only ever meets the default response (LocalStack's
+            # test_lambda_selection_patterns, recorded: a pattern "200" never matches a success).
+            selector = invocation.error_message or ""
+        headers = {"content-type": ["application/json"]}
+        return self._integration_response(exchange, integration, selector, invocation.payload, headers, "200")
+
+    # -- integration responses -----------------------------------------------------------------
+
+    def _integration_response(
+        self,
+        exchange: Exchange,
+        integration: Integration,
+        selector: str | None,
+        body: bytes,
+        backend_headers: Mapping[str, list[str]],
+        endpoint_status: str | None = None,
+    ) -> Result:
+        """Select the integration response (`selector` None: the default only) and apply it."""
+        chosen = _select(integration.responses, selector)
+        if chosen is None:
+            # Real log of an AWS integration with no matching and no default integration response.
+            return internal_error(
+                "API_CONFIGURATION_ERROR",
+                "Execution failed due to configuration error: No match "
+                "for output mapping and no default output mapping configured. Endpoint "
+                f"Response Status Code: {endpoint_status or selector}",
+                exchange,
+            )
+        declared = exchange.method.response_status_codes if exchange.method is not None else ()
+        # A method with no responses in the definition is let through: AWS cannot have such a
+        # method (import creates method responses from `responses`), and older definitions omit them.
+        if declared and chosen.status_code not in declared:
+            return internal_error(
+                "API_CONFIGURATION_ERROR",
+                "Execution failed due to configuration error: Output mapping refers to an invalid "
+                f"method response: {chosen.status_code}",
+                exchange,
+            )
+        try:
+            headers = self._response_headers(exchange, chosen, backend_headers, body)
+        except mapping.MappingFailure:
+            # An expression AWS would refuse at deploy time, or a body path over a non-JSON body:
+            # answered as a failed response mapping (the runtime wording is unverified).
+            return internal_error("API_CONFIGURATION_ERROR", _TRANSFORM_RESPONSE, exchange)
+        content_type = "application/json"
+        template = mapping.response_template(chosen.response_templates, exchange.header("accept"))
+        if template is not None:
+            content_type = template[0]
+            binary = media_type_matches(self._binary_media_types, _first(backend_headers, "content-type"))
+            text = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", errors="replace")
+            try:
+                body = self._templates.render(template[1], self._variables(exchange, text)).encode("utf-8")
+            except TemplateError:
+                return internal_error("API_CONFIGURATION_ERROR", _TRANSFORM_RESPONSE, exchange)
+        if chosen.content_handling == "CONVERT_TO_TEXT":
+            body = base64.b64encode(body)
+        elif chosen.content_handling == "CONVERT_TO_BINARY":
+            decoded = _b64decode(body)
+            if decoded is None:
+                return internal_error("API_CONFIGURATION_ERROR", _BASE64, exchange)
+            body = decoded
+        if not any(name.lower() == "content-type" for name, _ in headers):
+            headers.insert(0, ("Content-Type", content_type))
+        return MethodResponse(int(chosen.status_code), tuple(headers), body)
+
+    def _response_headers(
+        self, exchange: Exchange, chosen: IntegrationResponse, backend_headers: Mapping[str, list[str]], body: bytes
+    ) -> list[tuple[str, str]]:
+        headers: list[tuple[str, str]] = []
+        context: dict[str, str] | None = None
+        for target, source in chosen.response_parameters.items():
+            if not target.startswith("method.response.header.") or target == "method.response.header.":
+                raise mapping.MappingFailure(f"invalid mapping target {target!r}")
+            if source.startswith("context.") and context is None:
+                context = self._context(exchange)
+            value = mapping.response_header(source, backend_headers, body, (context or {}).get, self._stage.variables)
             if value is not None:
-                headers.append((name, value))
-    content_type = "application/json"
-    if chosen.response_templates:
-        content_type = next(iter(chosen.response_templates))
-        body = chosen.response_templates[content_type].encode("utf-8")
-    headers.insert(0, ("Content-Type", content_type))
-    return MethodResponse(int(chosen.status_code), tuple(headers), body)
+                headers.append((target.removeprefix("method.response.header."), value))
+        return headers
 
 
-def _select(responses: tuple[IntegrationResponse, ...], selector: str) -> IntegrationResponse | None:
+def _mock_status(transformed: Transformed) -> str | None:
+    """The request template's `statusCode` (a number; a numeric string is taken too)."""
+    try:
+        document = json.loads(transformed.body)
+    except ValueError:
+        return None
+    status = document.get("statusCode") if isinstance(document, dict) else None
+    if isinstance(status, bool) or not isinstance(status, int | str):
+        return None
+    text = str(status)
+    return text if text.isdigit() and len(text) == 3 else None
+
+
+def _first(headers: Mapping[str, list[str]], name: str) -> str | None:
+    values = headers.get(name)
+    return values[0] if values else None
+
+
+def _b64decode(data: bytes) -> bytes | None:
+    try:
+        return base64.b64decode(data, validate=True)
+    except (binascii.Error, ValueError):
+        return None
+
+
+def _select(responses: tuple[IntegrationResponse, ...], selector: str | None) -> IntegrationResponse | None:
     default = None
     for response in responses:
         pattern = response.selection_pattern
         if pattern in ("default", ""):
             default = default or response
-        elif re.fullmatch(pattern, selector, flags=re.DOTALL):
+        elif selector is not None and _matches(pattern, selector):
             return response
     return default
+
+
+def _matches(pattern: str, selector: str) -> bool:
+    try:
+        return re.fullmatch(pattern, selector, flags=re.DOTALL) is not None
+    except re.error:
+        return False  # a pattern Python cannot read (Java syntax) matches nothing here
 
 
 def _authorizer_context(exchange: Exchange) -> dict[str, Any] | None:
@@ -455,13 +657,15 @@ def _fill_stage_variables(uri: str, variables: Mapping[str, str]) -> str:
     return _STAGE_VARIABLE.sub(lambda m: variables.get(m.group(1), ""), uri)
 
 
-def _source_value(source: str, exchange: Exchange, variables: Mapping[str, str]) -> str | None:
+def _source_value(source: str, exchange: Exchange, stage: StageConfig) -> str | None:
+    """A requestParameters source: 'literal', stageVariables.*, context.* or method.request.*."""
     if len(source) >= 2 and source.startswith("'") and source.endswith("'"):
         return source[1:-1]
     if source.startswith("stageVariables."):
-        return variables.get(source.removeprefix("stageVariables."))
-    if source == "context.requestId":
-        return exchange.request_id
+        return stage.variables.get(source.removeprefix("stageVariables."))
+    if source.startswith("context."):
+        values = exchange.context_values(stage.rest_api_id, stage.stage_name, stage.account_id)
+        return values.get(source.removeprefix("context."))
     return exchange.method_request_value(source)
 
 
