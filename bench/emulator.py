@@ -4,7 +4,9 @@
 
 1. Throughput: `gatecrash emulator` (one uvicorn worker, logs on) pinned to CPU 0; wrk, the moto
    log server and the log shipper pinned to CPU 1. wrk drives a MOCK route, an AWS_PROXY route and
-   a non-proxy AWS (Lambda) route with a request and a response template.
+   a non-proxy AWS (Lambda) route with a request and a response template, and a non-proxy MOCK route
+   whose request and response templates do real work ($input.params, #if, #foreach, $util, $context),
+   isolating what VTL costs (goal: at least half the plain MOCK route's rate).
 2. Log delivery: after each wrk run, every request's access-log event must be in CloudWatch Logs
    (moto): counted with boto3, with the time the last one took to arrive.
 3. Token bucket: a stage limit of 100 rps / burst 200 under 300 rps offered open-loop for 10 s;
@@ -69,6 +71,23 @@ paths:
           default:
             statusCode: "200"
             responseTemplates: {application/json: '{"ok": $input.json(''$.ok''), "id": "$context.requestId"}'}
+  /templated:
+    get:
+      responses: {"200": {description: ok}}
+      x-amazon-apigateway-integration:
+        type: mock
+        requestTemplates:
+          application/json: >-
+            #set($q = $input.params('q'))
+            {"statusCode": #if($q == "")400#{else}200#end, "q": "$util.escapeJavaScript($q)"}
+        responses:
+          default:
+            statusCode: "200"
+            responseTemplates:
+              application/json: >-
+                {"id": "$context.requestId", "caller": "$context.identity.sourceIp",
+                "q": "$util.escapeJavaScript($input.params('q'))", "stage": "$context.stage",
+                "tags": [#foreach($t in ["a", "b", "c"])"$t"#if($foreach.hasNext),#end#end]}
   /limited:
     get:
       responses: {"200": {description: ok}}
@@ -285,19 +304,29 @@ def main() -> None:
             httpx.get(base + "/mock")
             httpx.get(base + "/lambda")
             httpx.get(base + "/nonproxy")
+            templated = httpx.get(base + "/templated?q=cats")
+            if templated.status_code != 200 or templated.json()["q"] != "cats":
+                raise SystemExit(f"the templated route answered {templated.status_code}: {templated.text}")
             access_group = "API-Gateway-Access-Logs_benchapi01/bench"
             print(f"emulator pid {emulator.pid} on CPU {EMULATOR_CPU}; wrk, moto and the log shipper on CPU {LOAD_CPU}")
-            delivered_before = 3
-            for route in ("mock", "lambda", "nonproxy"):
+            delivered_before = 4
+            rates: dict[str, float] = {}
+            for route in ("mock", "lambda", "nonproxy", "templated?q=cats"):
                 rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
+                rates[route.split("?")[0]] = rate
                 expected = delivered_before + total
                 found, lag = wait_for_events(client, access_group, expected)
                 print(
-                    f"{route:>7}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, {args.connections} "
-                    f"connections); access-log events stored {found - delivered_before:,}/{total:,}, "
-                    f"all stored {lag:.1f} s after the load ended"
+                    f"{route.split('?')[0]:>9}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, "
+                    f"{args.connections} connections); access-log events stored "
+                    f"{found - delivered_before:,}/{total:,}, all stored {lag:.1f} s after the load ended"
                 )
                 delivered_before = found
+            print(
+                f"non-proxy routes against MOCK: templated MOCK {rates['templated'] / rates['mock']:.2f}, "
+                f"non-proxy Lambda {rates['nonproxy'] / rates['mock']:.2f} (AWS_PROXY Lambda "
+                f"{rates['lambda'] / rates['mock']:.2f}: the invoke's thread hop is common to both Lambda routes)"
+            )
             accepted, throttled = asyncio.run(offered_load(port, "/bench/limited", 300, 10))
             found, _ = wait_for_events(client, access_group, delivered_before + accepted + throttled)
             elapsed = server_span(client, access_group, "/limited")

@@ -44,6 +44,7 @@ DESIGN_IDS = (
     "integration-timeout",
     "malformed-lambda-response",
     "lambda-error",
+    "lambda-error-mapped",
     "lambda-permission",
     "lambda-throttled",
     "backend-5xx",
@@ -66,7 +67,7 @@ def catalogue() -> Catalogue:
 
 def test_the_catalogue_holds_exactly_the_design_modes_in_design_order(catalogue: Catalogue) -> None:
     assert catalogue.ids == DESIGN_IDS == MODE_ORDER
-    assert len(catalogue) == 24
+    assert len(catalogue) == 25  # DESIGN.md's 24 and lambda-error-mapped
     assert [mode.id for mode in catalogue] == list(DESIGN_IDS)
 
 
@@ -135,6 +136,7 @@ def test_gateway_side_rejections_never_reach_the_integration(catalogue: Catalogu
         "integration-timeout",
         "malformed-lambda-response",
         "lambda-error",
+        "lambda-error-mapped",
         "lambda-permission",
         "lambda-throttled",
         "backend-5xx",

@@ -50,8 +50,9 @@ __all__ = [
 # installed wheel has no such folder and reads the copy shipped as `gatecrash/probes` instead.
 DEFAULT_CATALOGUE_DIR: Path = Path(__file__).resolve().parents[2] / "probes"
 
-# DESIGN.md's order, which reports and `gatecrash modes` follow; ids not listed here (a custom
-# catalogue's) come after these, sorted.
+# DESIGN.md's order, which reports and `gatecrash modes` follow (plus lambda-error-mapped, the
+# non-proxy form of lambda-error, beside it); ids not listed here (a custom catalogue's) come after
+# these, sorted.
 MODE_ORDER = (
     "missing-required-param",
     "invalid-body",
@@ -69,6 +70,7 @@ MODE_ORDER = (
     "integration-timeout",
     "malformed-lambda-response",
     "lambda-error",
+    "lambda-error-mapped",
     "lambda-permission",
     "lambda-throttled",
     "backend-5xx",

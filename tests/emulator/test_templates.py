@@ -137,3 +137,11 @@ def test_failures_are_template_errors_and_templates_compile_once() -> None:
         render("$util.parseJson('{')")
     cache = TemplateCache()
     assert cache.compile("$input.body") is cache.compile("$input.body")
+
+
+def test_a_template_without_references_or_directives_is_static() -> None:
+    from gatecrash.emulator.templates import is_static
+
+    assert is_static('{"statusCode": 200}')
+    assert not is_static('{"id": "$context.requestId"}')
+    assert not is_static("#set($a = 1)")

@@ -47,7 +47,7 @@ from gatecrash.emulator.lambdas import (
 )
 from gatecrash.emulator.model import Integration, IntegrationResponse, IntegrationType, StageConfig
 from gatecrash.emulator.responses import GatewayError
-from gatecrash.emulator.templates import TemplateCache, TemplateError, TemplateVariables, nested_context
+from gatecrash.emulator.templates import TemplateCache, TemplateError, TemplateVariables, is_static, nested_context
 
 # Hop-by-hop headers never cross a proxy (RFC 9110 section 7.6.1); the others are the gateway's own.
 _NOT_FORWARDED = frozenset(
@@ -153,6 +153,12 @@ class IntegrationRunner:
             stage_variables=self._stage.variables,
         )
 
+    def _render(self, template: str, exchange: Exchange, payload: str) -> str:
+        # Without `$` or `#` a template is its own output: skip building `$context` and evaluating.
+        if is_static(template):
+            return template
+        return self._templates.render(template, self._variables(exchange, payload))
+
     def _transform_request(self, exchange: Exchange, integration: Integration) -> Transformed | GatewayError:
         choice = mapping.request_template(integration, exchange.header("content-type"))
         if not isinstance(choice, mapping.RequestTemplate):
@@ -175,7 +181,7 @@ class IntegrationRunner:
         # A binary payload reaches a template as its base64 text (same docs page).
         text = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", errors="replace")
         try:
-            rendered = self._templates.render(choice.template, self._variables(exchange, text)).encode("utf-8")
+            rendered = self._render(choice.template, exchange, text).encode("utf-8")
         except TemplateError:
             return internal_error("API_CONFIGURATION_ERROR", _TRANSFORM_REQUEST, exchange)
         if handling == "CONVERT_TO_BINARY":
@@ -553,7 +559,7 @@ class IntegrationRunner:
             binary = media_type_matches(self._binary_media_types, _first(backend_headers, "content-type"))
             text = base64.b64encode(body).decode("ascii") if binary else body.decode("utf-8", errors="replace")
             try:
-                body = self._templates.render(template[1], self._variables(exchange, text)).encode("utf-8")
+                body = self._render(template[1], exchange, text).encode("utf-8")
             except TemplateError:
                 return internal_error("API_CONFIGURATION_ERROR", _TRANSFORM_RESPONSE, exchange)
         if chosen.content_handling == "CONVERT_TO_TEXT":

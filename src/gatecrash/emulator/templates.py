@@ -19,6 +19,7 @@ choice is kept and marked.
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -96,11 +97,17 @@ def _register_methods() -> None:
 _INDEFINITE = re.compile(r"\*|\.\.|\[\?|,|:")
 
 
-def _jsonpath(document: Any, path: str) -> Any:
+@functools.lru_cache(maxsize=1024)
+def _parsed_path(path: str) -> Any:
+    """jsonpath-ng's parser costs about a millisecond: a template's paths are parsed once, not per request."""
     try:
-        expression = parse_jsonpath(path or "$")
+        return parse_jsonpath(path)
     except (JsonPathParserError, Exception) as exc:
         raise TemplateError(f"invalid JSONPath {path!r}: {exc}") from exc
+
+
+def _jsonpath(document: Any, path: str) -> Any:
+    expression = _parsed_path(path or "$")
     found = [match.value for match in expression.find(document)]
     if _INDEFINITE.search(path or ""):
         return found
@@ -247,6 +254,11 @@ def nested_context(values: Mapping[str, str]) -> dict[str, Any]:
             node = child
         node.setdefault(leaf, value)
     return root
+
+
+def is_static(source: str) -> bool:
+    """A template with no reference (`$`) and no directive (`#`) renders to itself in VTL."""
+    return "$" not in source and "#" not in source
 
 
 class TemplateCache:
