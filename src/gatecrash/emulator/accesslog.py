@@ -8,6 +8,7 @@ escaped as in a JSON string: a real record shows `"[object has missing required 
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Mapping
@@ -53,18 +54,34 @@ _VARIABLE = re.compile(r"\$\{context(?P<braced>(?:\.[A-Za-z0-9_]+)+)\}|\$context
 _QUOTED = frozenset({"error.messageString"})
 
 
+# Characters that json.dumps would change; most values (ids, numbers, paths) have none.
+_NEEDS_ESCAPE = re.compile(r'["\\\x00-\x1f\x7f]')
+
+
 def _escaped(name: str, value: str) -> str:
-    if name in _QUOTED:
+    if name in _QUOTED or _NEEDS_ESCAPE.search(value) is None:
         return value
     return json.dumps(value, ensure_ascii=False)[1:-1]
 
 
+@functools.lru_cache(maxsize=16)
+def _compiled(log_format: str) -> tuple[tuple[str, str | None], ...]:
+    """The format split once into (literal text, variable name or None) pieces: rendering is a join."""
+    pieces: list[tuple[str, str | None]] = []
+    position = 0
+    for match in _VARIABLE.finditer(log_format):
+        pieces.append((log_format[position : match.start()], (match.group("braced") or match.group("name"))[1:]))
+        position = match.end()
+    pieces.append((log_format[position:], None))
+    return tuple(pieces)
+
+
 def render(log_format: str, values: Mapping[str, str]) -> str:
     """Substitute every `$context.x` (or `${context.x}`) in `log_format`; unknown or unset -> `-`."""
-
-    def value(match: re.Match[str]) -> str:
-        name = (match.group("braced") or match.group("name"))[1:]
-        found = values.get(name)
-        return _escaped(name, found) if found else "-"
-
-    return _VARIABLE.sub(value, log_format)
+    out: list[str] = []
+    for literal, name in _compiled(log_format):
+        out.append(literal)
+        if name is not None:
+            found = values.get(name)
+            out.append(_escaped(name, found) if found else "-")
+    return "".join(out)

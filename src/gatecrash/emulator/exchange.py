@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
@@ -99,7 +100,7 @@ class Exchange:
 
     def request_time(self) -> str:
         """`$context.requestTime` in CLF: `25/Nov/2026:08:12:03 +0000`."""
-        return datetime.fromtimestamp(self.received, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")
+        return _clf_time(int(self.received))
 
     def redact(self, text: str) -> str:
         """`text` with every secret of this request masked as execution logs mask keys."""
@@ -176,3 +177,9 @@ class Exchange:
             values["error.validationErrorString"] = self.error.validation_error
         shown = {name: str(value) for name, value in values.items() if value is not None}
         return {name: self.redact(value) for name, value in shown.items()} if redact else shown
+
+
+@functools.lru_cache(maxsize=8)
+def _clf_time(second: int) -> str:
+    # Requests in the same second share the text: formatting it once per second, not per request.
+    return datetime.fromtimestamp(second, UTC).strftime("%d/%b/%Y:%H:%M:%S +0000")

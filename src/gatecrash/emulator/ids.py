@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import base64
+import functools
 import hashlib
 import os
 import time
@@ -25,6 +26,7 @@ def trace_id(now: float | None = None) -> str:
     return f"Root=1-{seconds:08x}-{os.urandom(12).hex()}"
 
 
+@functools.lru_cache(maxsize=4096)
 def resource_id(resource_path: str) -> str:
     """A stable 6- to 10-character resource id like AWS's (`abc123`), derived from the path."""
     digest = hashlib.sha256(resource_path.encode("utf-8")).hexdigest()
