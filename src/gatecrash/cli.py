@@ -29,10 +29,12 @@ from gatecrash.errors import (
     ScenarioError,
     TargetUnreachable,
 )
+from gatecrash.load.engine import EngineOptions
+from gatecrash.load.phase import LoadOptions
 from gatecrash.report.files import write_reports
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
-from gatecrash.scenario import Burst, Scenario, load_scenario, scenario_files
+from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 DEMO_DIR = Path("scenarios/demo")
@@ -88,6 +90,32 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         metavar="DURATION",
         help="how long to wait for log events, e.g. 30s or 5m (default: 10s emulator, 5m AWS)",
+    )
+    load = run.add_argument_group(
+        "load phases",
+        "rate and ramp phases run on locust in child processes. By default one process sends the load; "
+        "--workers N runs a locust master and N worker processes on this machine. To add workers on other "
+        "machines, pass --master-host with an address they can reach and --remote-workers M, then on each "
+        "machine run `locust -f - --worker --master-host ADDRESS --master-port PORT` with the "
+        "GATECRASH_LOAD_* variables the phase needs (see README, 'Workers on other machines').",
+    )
+    load.add_argument("--workers", type=_count, default=0, metavar="N", help="local locust worker processes")
+    load.add_argument(
+        "--master-host",
+        default=None,
+        metavar="ADDRESS",
+        help="where the locust master listens for workers on other machines (default: 127.0.0.1)",
+    )
+    load.add_argument("--master-port", type=_count, default=0, metavar="PORT", help="the master's port (default: free)")
+    load.add_argument(
+        "--remote-workers", type=_count, default=0, metavar="M", help="workers on other machines to wait for"
+    )
+    load.add_argument(
+        "--keep-load-files",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="keep each phase's locustfile, logs and records here",
     )
 
     validate = commands.add_parser("validate", help="check scenario files without sending anything")
@@ -238,8 +266,14 @@ _VERDICT_STYLE = {
 }
 
 
-def _observed(result: StepResult) -> str:
+def _observed(result: StepResult, run: RunResult) -> str:
     observations = result.record.observations
+    load = run.load_of(result.name) if isinstance(result.record.step, LoadPhase) else None
+    if load is not None:
+        mix = ", ".join(f"{count}x {status}" for status, count in load.mix.items())
+        return f"{mix} at {load.achieved_rps:.0f} of {load.offered_rps:.0f} rps offered"
+    if not observations:
+        return "nothing sent"
     if isinstance(result.record.step, Burst):
         counts: dict[str, int] = {}
         for observation in observations:
@@ -264,7 +298,7 @@ def _table(run: RunResult) -> Table:
             result.name,
             result.mode.id,
             expected,
-            _observed(result),
+            _observed(result, run),
             f"[{style}]{result.verdict.value}[/{style}]",
             reason,
         )
@@ -277,6 +311,19 @@ def _advance(progress: Progress, task: TaskID, step: object, sent: int) -> None:
 
 def _found(progress: Progress, task: TaskID, found: int, expected: int) -> None:
     progress.update(task, visible=True, completed=found, total=expected)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit():
+        raise argparse.ArgumentTypeError(f"{text!r}: write a whole number, e.g. 2")
+    return int(text)
+
+
+def _load_options(args: argparse.Namespace) -> LoadOptions:
+    if args.remote_workers and not args.master_host:
+        raise _UsageError("--remote-workers needs --master-host: an address the workers can reach")
+    engine = EngineOptions(args.workers, args.master_host, args.master_port, args.remote_workers)
+    return LoadOptions(engine, args.keep_load_files)
 
 
 def _seconds(text: str) -> float:
@@ -305,6 +352,7 @@ def _run(args: argparse.Namespace) -> int:
                 logs_deadline_s=args.logs_deadline,
                 progress=partial(_advance, progress, task),
                 fetch_progress=partial(_found, progress, logs),
+                load=_load_options(args),
             )
             run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))

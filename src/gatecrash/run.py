@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import asyncio
+import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
 from gatecrash import __version__
@@ -22,10 +23,12 @@ from gatecrash.correlate.verdicts import confirm, mark_skipped
 from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
 from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
-from gatecrash.runner.fire import Progress, Runner
+from gatecrash.errors import EnvironmentProblem
+from gatecrash.load.phase import LoadOptions, LoadOutcome, failed_load, run_load
+from gatecrash.runner.fire import Progress, Runner, StepRecord
 from gatecrash.runner.signing import AwsKeys
 from gatecrash.runner.verdict import StepResult, judge
-from gatecrash.scenario.model import CredentialRef, Scenario
+from gatecrash.scenario.model import CredentialRef, LoadPhase, Scenario, Step
 from gatecrash.target import LiveTarget, open_target
 
 
@@ -38,6 +41,10 @@ class RunResult:
     finished: datetime
     results: tuple[StepResult, ...]
     version: str = __version__
+    loads: tuple[LoadOutcome, ...] = ()  # what each load phase measured, by phase name
+
+    def load_of(self, name: str) -> LoadOutcome | None:
+        return next((load for load in self.loads if load.phase.name == name), None)
 
     @property
     def as_expected(self) -> bool:
@@ -62,6 +69,7 @@ class RunOptions:
     logs_deadline_s: float | None = None  # None: the target's default
     progress: Progress | None = None
     fetch_progress: FetchProgress | None = None
+    load: LoadOptions = LoadOptions()  # how load phases run: local workers, master host
 
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions = RunOptions()) -> RunResult:
@@ -69,14 +77,65 @@ def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions =
         secrets = resolve_secrets(scenario, target)
         runner = Runner(scenario, target, secrets, options.progress)
         started = datetime.now(UTC)
-        records = asyncio.run(runner.run())
+        records, loads = _fire(scenario, target, secrets, runner.run_id, catalogue, options)
         finished = datetime.now(UTC)
-        results = [judge(record, catalogue.get(record.step.mode)) for record in records]
+        results = [judge(record, catalogue.get(record.step.mode)) for record in records if record is not None]
         if options.correlate and not _none_reached(results):
             results = _correlated(results, target, catalogue, started, finished, options)
         else:
             results = [mark_skipped(result) for result in results]
-    return RunResult(scenario, target, runner.run_id, started, finished, tuple(results))
+        results = _in_order(scenario.steps, results, [result for result, _ in loads])
+    return RunResult(
+        scenario, target, runner.run_id, started, finished, tuple(results), loads=tuple(o for _, o in loads if o)
+    )
+
+
+def _fire(
+    scenario: Scenario, target: LiveTarget, secrets: Secrets, run_id: str, catalogue: Catalogue, options: RunOptions
+) -> tuple[list[StepRecord], list[tuple[StepResult, LoadOutcome | None]]]:
+    """Probes and bursts on the httpx runner, load phases on locust, in the scenario's order."""
+    records: list[StepRecord] = []
+    loads: list[tuple[StepResult, LoadOutcome | None]] = []
+    batch: list[Step] = []
+    deadline = time.monotonic() + scenario.limits.max_duration_s
+    for step in (*scenario.steps, None):
+        if step is not None and not isinstance(step, LoadPhase):
+            batch.append(step)
+            continue
+        if batch:
+            part = Runner(replace(scenario, steps=tuple(batch)), target, secrets, options.progress, run_id)
+            records.extend(asyncio.run(part.run()))
+            batch = []
+        if step is not None:
+            # The scenario's max-duration bounds the phase too.
+            remaining = max(0.0, deadline - time.monotonic())
+            phase = replace(step, max_duration_s=min(step.max_duration_s, remaining))
+            loads.append(_load(phase, target, secrets, run_id, catalogue, options))
+    return records, loads
+
+
+def _load(
+    phase: LoadPhase, target: LiveTarget, secrets: Secrets, run_id: str, catalogue: Catalogue, options: RunOptions
+) -> tuple[StepResult, LoadOutcome | None]:
+    mode = catalogue.get(phase.mode)
+    deadline = None
+    if options.correlate:
+        deadline = options.logs_deadline_s
+        if deadline is None:
+            deadline = EMULATOR_LOGS_DEADLINE_S if target.local_logs else AWS_LOGS_DEADLINE_S
+    try:
+        result, outcome = run_load(phase, mode, target, secrets, run_id, options.load, deadline)
+    except EnvironmentProblem as exc:
+        return failed_load(phase, mode, exc), None
+    if options.progress is not None:
+        options.progress(phase, outcome.sent)
+    return result, outcome
+
+
+def _in_order(steps: Sequence[Step], fired: Sequence[StepResult], loads: Sequence[StepResult]) -> list[StepResult]:
+    """Probe and load results back in the scenario's order."""
+    probes, phases = iter(fired), iter(loads)
+    return [next(phases) if isinstance(step, LoadPhase) else next(probes) for step in steps]
 
 
 def resolve_secrets(scenario: Scenario, target: LiveTarget) -> Secrets:

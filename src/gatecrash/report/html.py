@@ -18,10 +18,13 @@ from datetime import UTC, datetime
 from html import escape
 
 from gatecrash.catalogue import FailureMode, value_matches
+from gatecrash.load import charts
+from gatecrash.load.phase import LoadOutcome
 from gatecrash.report.junit import elapsed_seconds, expected_text, observed_text
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
+from gatecrash.scenario.model import LoadPhase
 
 # An execution-log line as CloudWatch stores it: `(request-id) message`, maybe after a timestamp.
 # The catalogue's patterns are written against the message alone (they anchor with ^ and $).
@@ -77,6 +80,10 @@ article.probe { border: 1px solid var(--line); border-radius: 6px; padding: 12px
 article.probe.not-expected { border-left: 4px solid var(--bad); }
 article .mode { color: var(--muted); margin: 0 0 8px; }
 table.exchanges td, table.exchanges th { font-size: 13px; overflow-wrap: anywhere; }
+.charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
+.charts svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
+td.pass { color: var(--ok); font-weight: 600; }
+td.fail { color: var(--bad); font-weight: 600; }
 ol.evidence { margin: 0; padding-left: 22px; }
 ol.evidence li { margin: 2px 0; }
 ol.evidence code { white-space: pre-wrap; overflow-wrap: anywhere; }
@@ -336,12 +343,19 @@ def _toolbar(run: RunResult) -> str:
     return f'<div id="filters" class="toolbar" hidden>{"".join(buttons)}{search}<output id="shown"></output></div>'
 
 
-def _verdict_row(position: int, result: StepResult) -> str:
+def _observed(result: StepResult, load: LoadOutcome | None) -> str:
+    """What came back; for a load phase every answer counted (its exchanges are only samples)."""
+    if load is None:
+        return observed_text(result)
+    return ", ".join(f"{count}x {status}" for status, count in load.mix.items()) or "nothing sent"
+
+
+def _verdict_row(position: int, result: StepResult, load: LoadOutcome | None = None) -> str:
     cells = (
         f'<a href="#{_anchor(position)}">{escape(result.name)}</a>',
         f'<span class="mono">{escape(result.mode.id)}</span>',
         escape(expected_text(result)),
-        escape(observed_text(result)),
+        escape(_observed(result, load)),
         _badge(result.verdict),
         escape(result.reason),
     )
@@ -351,7 +365,9 @@ def _verdict_row(position: int, result: StepResult) -> str:
 
 def _verdict_table(run: RunResult) -> str:
     head = "".join(f"<th>{name}</th>" for name in ("probe", "mode", "expected", "observed", "verdict", "reason"))
-    rows = "".join(_verdict_row(position, result) for position, result in enumerate(run.results, 1))
+    rows = "".join(
+        _verdict_row(position, result, _load_of(run, result)) for position, result in enumerate(run.results, 1)
+    )
     return (
         f'<section id="verdicts"><h2>Verdicts</h2>{_toolbar(run)}'
         f'<table id="verdict-table"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
@@ -404,7 +420,8 @@ def _exchanges(result: StepResult, run_start: float) -> str:
     )
     rows = "".join(_exchange_row(o, run_start) for o in observations)
     return (
-        f"<h4>Exchanges ({len(observations)})</h4>"
+        f"<h4>{'Sample exchanges' if isinstance(result.record.step, LoadPhase) else 'Exchanges'} "
+        f"({len(observations)})</h4>"
         f'<table class="exchanges"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
     )
 
@@ -444,12 +461,83 @@ def _catalogue(result: StepResult) -> str:
     )
 
 
-def _probe(position: int, result: StepResult, run_start: float) -> str:
+# --- a load phase -----------------------------------------------------------------------------------
+
+
+def _load_charts(load: LoadOutcome) -> str:
+    seconds = load.seconds
+    traffic = charts.line_chart(
+        "Offered vs accepted vs throttled, per second",
+        "requests per second",
+        [
+            charts.Series("offered", [s.offered for s in seconds]),
+            charts.Series("sent", [s.sent for s in seconds], dashed=True),
+            charts.Series("accepted", [s.accepted for s in seconds]),
+            charts.Series("throttled", [s.throttled for s in seconds]),
+            charts.Series("quota", [s.quota for s in seconds]),
+            charts.Series("other", [s.other_4xx + s.server_5xx + s.errors for s in seconds]),
+        ],
+    )
+    points = load.latency
+    latency = charts.line_chart(
+        "Latency per second, from each due time (coordinated omission corrected)",
+        "milliseconds",
+        [
+            charts.Series("p50", [p.p50_ms for p in points]),
+            charts.Series("p90", [p.p90_ms for p in points]),
+            charts.Series("p99", [p.p99_ms for p in points]),
+            charts.Series("raw p99", [p.raw_p99_ms for p in points], dashed=True),
+        ],
+    )
+    mix = charts.stacked_bar("Status mix", load.mix)
+    return f'<div class="charts">{traffic}{latency}{mix}</div>'
+
+
+def _checks_table(load: LoadOutcome) -> str:
+    rows = "".join(
+        f"<tr><td>{escape(c.name)}</td><td>{escape(c.expected)}</td><td>{escape(c.observed)}</td>"
+        f'<td class="{"pass" if c.passed else "fail"}">{"met" if c.passed else "NOT MET"}</td></tr>'
+        for c in load.checks
+    )
+    head = "".join(f"<th>{name}</th>" for name in ("expectation", "expected", "observed", ""))
+    return f'<h4>Expectations</h4><table class="exchanges"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+
+
+def _log_counts(load: LoadOutcome) -> str:
+    if load.logs is None:
+        return ""
+    rows = "".join(
+        f"<tr><td>{escape(c.status)}</td><td>{escape(c.response_type)}</td><td>{escape(c.limit or '-')}</td>"
+        f"<td>{c.count}</td></tr>"
+        for c in load.logs.counts
+    )
+    head = "".join(f"<th>{name}</th>" for name in ("status", "error.responseType", "limit", "requests"))
+    found = f"{load.logs.found} of {load.logs.wanted} requests found in the access log"
+    return (
+        f"<h4>The gateway's access log, aggregated ({escape(found)})</h4>"
+        f'<table class="exchanges"><thead><tr>{head}</tr></thead><tbody>{rows}</tbody></table>'
+    )
+
+
+def _load_section(load: LoadOutcome) -> str:
+    latency = ", ".join(f"{name} {value:.1f} ms" for name, value in load.latency_overall.items())
+    facts = [
+        ("offered", f"{load.offered_rps:.1f} rps ({load.planned} requests planned)"),
+        ("achieved", f"{load.achieved_rps:.1f} rps ({load.sent} sent; p99 schedule lag {load.lag_p99_ms:.1f} ms)"),
+        ("locust", f"{load.processes} process(es), {load.users_per_process} users each"),
+        ("latency (corrected)", latency),
+    ]
+    if load.stopped:
+        facts.append(("stopped early", "; ".join(load.stopped)))
+    return f"{_facts(facts)}{_load_charts(load)}{_checks_table(load)}{_log_counts(load)}"
+
+
+def _probe(position: int, result: StepResult, run_start: float, load: LoadOutcome | None = None) -> str:
     facts = [
         ("expected", expected_text(result)),
-        ("observed", observed_text(result)),
+        ("observed", _observed(result, load)),
         ("reason", result.reason),
-        ("time", f"{elapsed_seconds(result) * 1000:.1f} ms"),
+        ("time", f"{_elapsed(result, load) * 1000:.1f} ms"),
     ]
     if result.record.release_spread_ms is not None:
         facts.append(("burst release spread", f"{result.record.release_spread_ms:.2f} ms"))
@@ -458,13 +546,26 @@ def _probe(position: int, result: StepResult, run_start: float) -> str:
         f'<article id="{_anchor(position)}" class="{classes}" {_filter_attributes(result)}>'
         f"<h3>{_badge(result.verdict)} {escape(result.name)}</h3>"
         f'<p class="mode"><span class="mono">{escape(result.mode.id)}</span>: {escape(result.mode.title)}</p>'
-        f"{_facts(facts)}{_exchanges(result, run_start)}{_evidence(result)}{_catalogue(result)}</article>"
+        f"{_facts(facts)}{_load_section(load) if load is not None else ''}"
+        f"{_exchanges(result, run_start)}{_evidence(result)}{_catalogue(result)}</article>"
     )
+
+
+def _elapsed(result: StepResult, load: LoadOutcome | None) -> float:
+    if load is None:
+        return elapsed_seconds(result)
+    return float(len(load.seconds))
+
+
+def _load_of(run: RunResult, result: StepResult) -> LoadOutcome | None:
+    return run.load_of(result.name) if isinstance(result.record.step, LoadPhase) else None
 
 
 def render(run: RunResult) -> str:
     start = run.started.timestamp()
-    probes = "".join(_probe(position, result, start) for position, result in enumerate(run.results, 1))
+    probes = "".join(
+        _probe(position, result, start, _load_of(run, result)) for position, result in enumerate(run.results, 1)
+    )
     title = f"gatecrash: {run.scenario.name} ({run.run_id})"
     return (
         "<!DOCTYPE html>\n"

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 import json
+from dataclasses import asdict
 from typing import Any
 
+from gatecrash.load.estimate import Band
+from gatecrash.load.phase import LoadOutcome
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult
-from gatecrash.scenario.model import Burst
+from gatecrash.scenario.model import Burst, LoadPhase
 
 FORMAT_VERSION = 1
 
@@ -36,13 +39,69 @@ def _observation(observation: Observation) -> dict[str, Any]:
     }
 
 
-def _step(result: StepResult) -> dict[str, Any]:
+def _kind(result: StepResult) -> str:
+    step = result.record.step
+    if isinstance(step, LoadPhase):
+        return step.kind.value
+    return "burst" if isinstance(step, Burst) else "probe"
+
+
+def _band(band: Band | None) -> dict[str, float] | None:
+    return None if band is None else {"value": band.value, "low_95": band.low, "high_95": band.high}
+
+
+def _load(load: LoadOutcome) -> dict[str, Any]:
+    """A load phase's measurements: the series per second, the fitted buckets and each expectation."""
+    phase = load.phase
+    return {
+        "schedule": [asdict(segment) for segment in phase.segments],
+        "mix": [{"weight": e.weight, "method": e.request.method, "path": e.request.path} for e in phase.mix],
+        "planned": load.planned,
+        "sent": load.sent,
+        "offered_rps": load.offered_rps,
+        "achieved_rps": load.achieved_rps,
+        "schedule_lag_p99_ms": load.lag_p99_ms,
+        "processes": load.processes,
+        "users_per_process": load.users_per_process,
+        "complete": load.complete,
+        "records_per_process": {str(worker): count for worker, count in load.per_process.items()},
+        "stopped": list(load.stopped),
+        "status_mix": load.mix,
+        "latency_ms": load.latency_overall,
+        "series": {
+            "start_epoch": load.started,
+            "per_second": [asdict(second) for second in load.seconds],
+            "latency_per_second": [asdict(point) for point in load.latency],
+        },
+        "buckets": [
+            {
+                "group": fit.group,
+                "requests": fit.requests,
+                "configured": asdict(fit.configured) if fit.configured else None,
+                "tolerance": fit.tolerance,
+                "estimate": {
+                    "rate": _band(fit.estimate.rate),
+                    "burst": _band(fit.estimate.burst),
+                    "passed": fit.estimate.passed,
+                    "throttled": fit.estimate.throttled,
+                    "saturated_s": fit.estimate.saturated_s,
+                    "note": fit.estimate.note,
+                },
+            }
+            for fit in load.fits
+        ],
+        "expectations": [asdict(check) for check in load.checks],
+        "logs": asdict(load.logs) if load.logs is not None else None,
+    }
+
+
+def _step(result: StepResult, run: RunResult) -> dict[str, Any]:
     step = result.record.step
     mode = result.mode
     entry: dict[str, Any] = {
         "name": step.name,
         "mode": mode.id,
-        "kind": "burst" if isinstance(step, Burst) else "probe",
+        "kind": _kind(result),
         "expected": {
             "statuses": list(mode.statuses),
             "error_type": mode.error_type,
@@ -57,6 +116,9 @@ def _step(result: StepResult) -> dict[str, Any]:
     }
     if result.record.release_spread_ms is not None:
         entry["release_spread_ms"] = result.record.release_spread_ms
+    load = run.load_of(step.name) if isinstance(step, LoadPhase) else None
+    if load is not None:
+        entry["load"] = _load(load)
     return entry
 
 
@@ -82,6 +144,6 @@ def render(run: RunResult) -> str:
             verdict: sum(r.verdict.value == verdict for r in run.results)
             for verdict in sorted({r.verdict.value for r in run.results})
         },
-        "probes": [_step(result) for result in run.results],
+        "probes": [_step(result, run) for result in run.results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -4,6 +4,8 @@ The layout follows the JUnit XML that Jenkins and GitLab read (Jenkins' junit-10
 `<testsuites>` root holding one `<testsuite>`; per `<testcase>` at most one `<failure>` or
 `<error>`, then `<system-out>`. Verdicts map as CI expects: CONFIRMED and UNCONFIRMED (as
 expected so far) pass, WRONG_STATUS and WRONG_CAUSE fail, ERROR (nothing to judge) is an error.
+A load phase is one test case per expectation (each status share, the throttle's rate and burst
+per bucket, backend health, the cause in the access log), named `<phase>: <expectation>`.
 """
 
 from __future__ import annotations
@@ -13,9 +15,12 @@ import xml.etree.ElementTree as ET
 from datetime import UTC
 from urllib.parse import urlsplit
 
+from gatecrash.load.phase import LoadOutcome
+from gatecrash.load.verify import Check
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
+from gatecrash.scenario.model import LoadPhase
 
 FAILURES = (Verdict.WRONG_STATUS, Verdict.WRONG_CAUSE)
 ERRORS = (Verdict.ERROR,)
@@ -109,6 +114,39 @@ def _testcase(parent: ET.Element, result: StepResult) -> None:
     ET.SubElement(case, "system-out").text = _clean(_request_ids(result))
 
 
+def _load_testcases(parent: ET.Element, result: StepResult, load: LoadOutcome) -> None:
+    duration = max((s.second for s in load.seconds), default=0) + 1
+    for check in load.checks:
+        case = ET.SubElement(
+            parent,
+            "testcase",
+            {
+                "classname": _clean(result.mode.id),
+                "name": _clean(f"{result.name}: {check.name}"),
+                "time": _seconds(float(duration) if check is load.checks[0] else 0.0),
+            },
+        )
+        if not check.passed:
+            problem = ET.SubElement(
+                case, "failure", {"message": _clean(f"{check.name}: {check.observed}"), "type": check.kind}
+            )
+            problem.text = _clean(f"expected: {check.expected}\nobserved: {check.observed}")
+        ET.SubElement(case, "system-out").text = _clean(_load_summary(load, check))
+
+
+def _load_summary(load: LoadOutcome, check: Check) -> str:
+    mix = ", ".join(f"{count}x {status}" for status, count in load.mix.items())
+    return (
+        f"{check.name}: expected {check.expected}; observed {check.observed}\n"
+        f"offered {load.offered_rps:.1f} rps, achieved {load.achieved_rps:.1f} rps; "
+        f"{load.sent} of {load.planned} requests sent; {mix}\n"
+    )
+
+
+def _cases(run: RunResult) -> list[tuple[StepResult, LoadOutcome | None]]:
+    return [(r, run.load_of(r.name) if isinstance(r.record.step, LoadPhase) else None) for r in run.results]
+
+
 def _properties(parent: ET.Element, run: RunResult) -> None:
     target = run.target
     values = {
@@ -129,10 +167,19 @@ def _properties(parent: ET.Element, run: RunResult) -> None:
 
 
 def _counts(run: RunResult) -> dict[str, str]:
+    tests = failures = errors = 0
+    for result, load in _cases(run):
+        if load is not None:
+            tests += len(load.checks)
+            failures += sum(not check.passed for check in load.checks)
+        else:
+            tests += 1
+            failures += result.verdict in FAILURES
+            errors += result.verdict in ERRORS
     return {
-        "tests": str(len(run.results)),
-        "failures": str(sum(r.verdict in FAILURES for r in run.results)),
-        "errors": str(sum(r.verdict in ERRORS for r in run.results)),
+        "tests": str(tests),
+        "failures": str(failures),
+        "errors": str(errors),
         "time": _seconds((run.finished - run.started).total_seconds()),
     }
 
@@ -153,7 +200,10 @@ def render(run: RunResult) -> str:
         },
     )
     _properties(suite, run)
-    for result in run.results:
-        _testcase(suite, result)
+    for result, load in _cases(run):
+        if load is not None:
+            _load_testcases(suite, result, load)
+        else:
+            _testcase(suite, result)
     ET.indent(root)
     return ET.tostring(root, encoding="unicode", xml_declaration=True) + "\n"

@@ -88,7 +88,7 @@ class Runner:
                     pending.clear()
                     records[position] = await self._burst(step)
                     self._report(step, records[position])
-                else:
+                elif isinstance(step, Probe):  # load phases run on locust (gatecrash.load), never here
                     pending.append(asyncio.create_task(self._probe_into(step, position, pool, records)))
             await asyncio.gather(*pending)
         finally:
@@ -110,7 +110,7 @@ class Runner:
         records[position] = StepRecord(probe, tuple(observations))
         self._report(probe, records[position])
 
-    def _wire(self, step: Step, index: int) -> WireRequest:
+    def _wire(self, step: Probe | Burst, index: int) -> WireRequest:
         tag = f"{self.run_id}/{step.name}/{index}"
         return build(step.request, self.target.base_url, self.secrets, self.target.region, tag)
 

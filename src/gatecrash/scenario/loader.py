@@ -23,6 +23,17 @@ The format (keys in kebab-case; paths relative to the scenario file):
         mode: throttled
         burst: {requests: 5, request: {method: GET, path: /limited}}
         expect: {"200": [1, 2], "429": [3, 4]}
+      - name: stage limit at twice its rate     # a load phase, run by locust in a separate process
+        mode: throttled
+        rate: {rps: 100, duration: 10s}         # or ramp: {from: 10, to: 100, duration: 20s}
+                                                # or ramp: {steps: [{rps: 20, duration: 5s}, ...]}
+        request: {method: GET, path: /limited}  # or mix: [{weight: 3, request: ...}, {weight: 1, ...}]
+        max-requests: 1200                      # caps (default: the schedule's count and length)
+        max-duration: 12s
+        stop: {backend-5xx-share: 0.05}         # abort once more than 5% of answers are 5xx
+        expect:
+          status: {"200": [0.5, 0.7], "429": [0.3, 0.5]}   # shares of all answers
+          throttle: {limit: stage, tolerance: 0.05}        # or usage-plan, or given with rate and burst
 """
 
 from __future__ import annotations
@@ -46,13 +57,21 @@ from gatecrash.scenario.model import (
     Judge,
     JwtFault,
     Limits,
+    LimitSource,
+    LoadKind,
+    LoadPhase,
+    MixEntry,
     Probe,
+    RateSegment,
     RequestSpec,
     Scenario,
+    ShareBounds,
     SigV4Fault,
     StatusBounds,
     Step,
     Target,
+    ThrottleExpectation,
+    planned_requests,
 )
 
 T = TypeVar("T")
@@ -62,6 +81,14 @@ _EMULATOR_KEYS = ("definition", "side-file", "stage-variables", "backends")
 _AWS_KEYS = ("invoke-url", "region", "rest-api-id", "stage", "profile", "access-log-group")
 _LIMIT_KEYS = ("max-requests", "max-duration")
 _PROBE_KEYS = ("name", "mode", "request", "repeat", "judge", "burst", "expect")
+_LOAD_KEYS = ("rate", "ramp", "mix", "max-requests", "max-duration", "stop", "users")
+_RATE_KEYS = ("rps", "duration")
+_RAMP_KEYS = ("from", "to", "duration", "steps")
+_MIX_KEYS = ("weight", "request")
+_STOP_KEYS = ("backend-5xx-share",)
+_LOAD_EXPECT_KEYS = ("status", "throttle")
+_THROTTLE_KEYS = ("limit", "tolerance", "rate", "burst")
+MAX_RPS = 100_000.0
 _BURST_KEYS = ("requests", "request")
 _REQUEST_KEYS = ("method", "path", "query", "headers", "body", "json", "body-size", "auth")
 _AUTH_KEYS = ("api-key", "sigv4", "jwt", "fault")
@@ -361,7 +388,7 @@ class _Reader:
         return Limits(count, duration)
 
     def step(self, value: Any, where: JsonPath) -> Step | None:
-        body = self.mapping(value, where, _PROBE_KEYS)
+        body = self.mapping(value, where, (*_PROBE_KEYS, *_LOAD_KEYS))
         if body is None:
             return None
         name = self.text(self.required(body, "name", where, "name: unknown route"), (*where, "name"))
@@ -374,6 +401,18 @@ class _Reader:
         if name is not None:
             self.step_names.add(name)
         mode = self.mode(self.required(body, "mode", where, "mode: unknown-route"), (*where, "mode"))
+        if "rate" in body or "ramp" in body:
+            phase = self.load_phase(body, where, name, mode)
+            if phase is not None:
+                self.planned += phase.planned_requests
+            return phase
+        for key in _LOAD_KEYS:
+            if key in body:
+                self.log.add(
+                    (*where, key),
+                    f"'{key}' goes with a load phase",
+                    hint="start a load phase with rate: {rps: R, duration: T} or ramp: {from: R1, to: R2, duration: T}",
+                )
         burst_body = body.get("burst")
         if isinstance(burst_body, Mapping) and isinstance(burst_body.get("requests"), int):
             self.planned += burst_body["requests"]
@@ -408,6 +447,208 @@ class _Reader:
         assert name is not None and mode is not None and request is not None and repeat is not None
         assert judge_text is not None
         return Probe(name, mode, request, repeat, Judge(judge_text))
+
+    # -- load phases -----------------------------------------------------------------------
+
+    def load_phase(
+        self, body: Mapping[str, Any], where: JsonPath, name: str | None, mode: str | None
+    ) -> LoadPhase | None:
+        for key in ("burst", "repeat", "judge"):
+            if key in body:
+                self.log.add(
+                    (*where, key),
+                    f"'{key}' does not go with a load phase",
+                    hint="a load phase sends its mix at its rate; use a separate probe for a burst",
+                )
+        if "rate" in body and "ramp" in body:
+            self.log.add(
+                (*where, "ramp"), "'rate' and 'ramp' are both given", hint="keep one: a phase has one schedule"
+            )
+            return None
+        kind = LoadKind.RATE if "rate" in body else LoadKind.RAMP
+        segments = (
+            self.rate(body["rate"], (*where, "rate"))
+            if kind is LoadKind.RATE
+            else self.ramp(body["ramp"], (*where, "ramp"))
+        )
+        mix = self.mix(body, where)
+        scheduled = int(sum((s.start_rps + s.end_rps) / 2 * s.duration_s for s in segments or ()) + 0.5)
+        length = sum(s.duration_s for s in segments or ())
+        cap = self.integer(body.get("max-requests", max(scheduled, 1)), (*where, "max-requests"), 1, 10_000_000)
+        duration = self.duration(body["max-duration"], (*where, "max-duration")) if "max-duration" in body else length
+        stop = self.stop(body.get("stop", {}), (*where, "stop"))
+        users = self.integer(body["users"], (*where, "users"), 1, 5_000) if "users" in body else None
+        statuses, throttle = self.load_expect(body.get("expect"), (*where, "expect"))
+        if None in (name, mode, segments, mix, cap, duration, stop) or ("users" in body and users is None):
+            return None
+        assert name is not None and mode is not None and segments is not None and mix is not None
+        assert cap is not None and duration is not None and stop is not None
+        return LoadPhase(name, mode, kind, segments, mix, cap, duration, stop, statuses, throttle, users)
+
+    def rps(self, value: Any, where: JsonPath, minimum: float = 0.0) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float):
+            self.log.add(where, f"expected requests per second as a number, found {describe_type(value)}")
+            return None
+        if not minimum <= value <= MAX_RPS:
+            self.log.add(
+                where, f"{value} is out of range", hint=f"use a rate from {minimum:g} to {MAX_RPS:g} per second"
+            )
+            return None
+        return float(value)
+
+    def rate(self, value: Any, where: JsonPath) -> tuple[RateSegment, ...] | None:
+        body = self.mapping(value, where, _RATE_KEYS)
+        if body is None:
+            return None
+        rps = self.rps(self.required(body, "rps", where, "rps: 100"), (*where, "rps"), 0.1) if "rps" in body else None
+        duration = self.phase_duration(body, where)
+        if rps is None or duration is None:
+            return None
+        return (RateSegment(rps, rps, duration),)
+
+    def phase_duration(self, body: Mapping[str, Any], where: JsonPath) -> float | None:
+        raw = self.required(body, "duration", where, "duration: 10s")
+        duration = self.duration(raw, (*where, "duration")) if raw is not None else None
+        if duration is not None and duration <= 0:
+            self.log.add((*where, "duration"), "a phase lasts longer than 0s", hint="e.g. duration: 10s")
+            return None
+        return duration
+
+    def ramp(self, value: Any, where: JsonPath) -> tuple[RateSegment, ...] | None:
+        body = self.mapping(value, where, _RAMP_KEYS)
+        if body is None:
+            return None
+        if "steps" in body:
+            for key in ("from", "to", "duration"):
+                if key in body:
+                    self.log.add(
+                        (*where, key), f"'{key}' does not go with 'steps'", hint="each step has rps and duration"
+                    )
+            steps = self.each(body["steps"], (*where, "steps"), self.rate)
+            if not steps and isinstance(body["steps"], list):
+                self.log.add(
+                    (*where, "steps"), "a ramp needs at least one step", hint="steps: [{rps: 10, duration: 5s}]"
+                )
+            return tuple(segment for step in steps for segment in step) or None
+        start = self.rps(self.required(body, "from", where, "from: 10"), (*where, "from")) if "from" in body else None
+        end = self.rps(self.required(body, "to", where, "to: 100"), (*where, "to")) if "to" in body else None
+        duration = self.phase_duration(body, where)
+        if start is None or end is None or duration is None:
+            return None
+        if start == end == 0:
+            self.log.add((*where, "to"), "a ramp from 0 to 0 sends nothing", hint="raise 'to'")
+            return None
+        return (RateSegment(start, end, duration),)
+
+    def mix(self, body: Mapping[str, Any], where: JsonPath) -> tuple[MixEntry, ...] | None:
+        if "mix" in body and "request" in body:
+            self.log.add(
+                (*where, "mix"), "'request' and 'mix' are both given", hint="keep one: a single request is a mix of one"
+            )
+            return None
+        if "request" in body:
+            request = self.request(body["request"], (*where, "request"))
+            return (MixEntry(request),) if request is not None else None
+        if "mix" not in body:
+            self.log.add(where, "missing 'request' or 'mix'", hint="add e.g. request: {method: GET, path: /}")
+            return None
+        entries = self.each(body["mix"], (*where, "mix"), self.mix_entry)
+        if not entries and isinstance(body["mix"], list):
+            self.log.add((*where, "mix"), "a mix needs at least one entry", hint="mix: [{weight: 1, request: {...}}]")
+        return tuple(entries) or None
+
+    def mix_entry(self, value: Any, where: JsonPath) -> MixEntry | None:
+        body = self.mapping(value, where, _MIX_KEYS)
+        if body is None:
+            return None
+        weight = self.integer(body.get("weight", 1), (*where, "weight"), 1, 1_000)
+        request = self.request(
+            self.required(body, "request", where, "request: {method: GET, path: /}"), (*where, "request")
+        )
+        if weight is None or request is None:
+            return None
+        return MixEntry(request, weight)
+
+    def share(self, value: Any, where: JsonPath) -> float | None:
+        if isinstance(value, bool) or not isinstance(value, int | float) or not 0 <= value <= 1:
+            hint = "write a share from 0 to 1"
+            if isinstance(value, int | float) and not isinstance(value, bool) and 1 < value <= 100:
+                hint = f"did you mean {value / 100:g} ({value:g}%)? shares are written from 0 to 1"
+            self.log.add(where, f"expected a share from 0 to 1, found {value!r}", hint=hint)
+            return None
+        return float(value)
+
+    def stop(self, value: Any, where: JsonPath) -> float | None:
+        body = self.mapping(value, where, _STOP_KEYS)
+        if body is None:
+            return None
+        return self.share(body.get("backend-5xx-share", 0.05), (*where, "backend-5xx-share"))
+
+    def load_expect(self, value: Any, where: JsonPath) -> tuple[tuple[ShareBounds, ...], ThrottleExpectation | None]:
+        if value is None:
+            return (), None
+        body = self.mapping(value, where, _LOAD_EXPECT_KEYS)
+        if body is None:
+            return (), None
+        statuses = self.share_bounds(body["status"], (*where, "status")) if "status" in body else ()
+        throttle = self.throttle(body["throttle"], (*where, "throttle")) if "throttle" in body else None
+        return statuses, throttle
+
+    def share_bounds(self, value: Any, where: JsonPath) -> tuple[ShareBounds, ...]:
+        body = self.mapping(value, where)
+        bounds: list[ShareBounds] = []
+        for status, limits in (body or {}).items():
+            if not _STATUS_KEY.match(status):
+                self.log.add((*where, status), f"{status!r} is not a status", hint='write e.g. "429" or "2xx"')
+                continue
+            if not isinstance(limits, list) or len(limits) != 2:
+                self.log.add(
+                    (*where, status),
+                    f"expected [minimum, maximum] shares, found {limits!r}",
+                    hint="e.g. [0.4, 0.6] for 40% to 60% of the answers",
+                )
+                continue
+            low = self.share(limits[0], (*where, status, 0))
+            high = self.share(limits[1], (*where, status, 1))
+            if low is not None and high is not None:
+                if low > high:
+                    self.log.add(
+                        (*where, status),
+                        f"minimum {low:g} is above maximum {high:g}",
+                        hint=f"write [{high:g}, {low:g}]",
+                    )
+                else:
+                    bounds.append(ShareBounds(status, low, high))
+        return tuple(bounds)
+
+    def throttle(self, value: Any, where: JsonPath) -> ThrottleExpectation | None:
+        body = self.mapping(value, where, _THROTTLE_KEYS)
+        if body is None:
+            return None
+        raw = self.required(body, "limit", where, "limit: stage")
+        source_text = (
+            self.choice(raw, (*where, "limit"), [s.value for s in LimitSource], "limit") if raw is not None else None
+        )
+        tolerance = self.share(body["tolerance"], (*where, "tolerance")) if "tolerance" in body else None
+        rate = burst = None
+        if source_text == LimitSource.GIVEN.value:
+            raw_rate = self.required(body, "rate", where, "rate: 50")
+            rate = self.rps(raw_rate, (*where, "rate"), 0.1) if raw_rate is not None else None
+            raw_burst = self.required(body, "burst", where, "burst: 100")
+            burst = self.integer(raw_burst, (*where, "burst"), 0) if raw_burst is not None else None
+            if rate is None or burst is None:
+                return None
+        else:
+            for key in ("rate", "burst"):
+                if key in body:
+                    self.log.add(
+                        (*where, key),
+                        f"'{key}' goes with limit: given",
+                        hint="stage and usage-plan limits are read from the side file or from AWS",
+                    )
+        if source_text is None or ("tolerance" in body and tolerance is None):
+            return None
+        return ThrottleExpectation(LimitSource(source_text), tolerance, rate, burst)
 
     def mode(self, value: Any, where: JsonPath) -> str | None:
         if value is None:
@@ -575,4 +816,4 @@ class _Reader:
 
 
 def _planned(step: Step) -> int:
-    return step.repeat if isinstance(step, Probe) else step.requests
+    return planned_requests(step)

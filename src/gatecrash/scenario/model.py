@@ -135,7 +135,85 @@ class Burst:
     expect: tuple[StatusBounds, ...] = ()
 
 
-Step = Probe | Burst
+@dataclass(frozen=True, slots=True)
+class RateSegment:
+    """Arrivals ramp linearly from `start_rps` to `end_rps` over `duration_s` (equal for a constant rate)."""
+
+    start_rps: float
+    end_rps: float
+    duration_s: float
+
+
+class LoadKind(enum.StrEnum):
+    RATE = "rate"  # a constant arrival rate for a duration
+    RAMP = "ramp"  # from one rate to another over a duration, or a list of steps
+
+
+@dataclass(frozen=True, slots=True)
+class MixEntry:
+    """One request of a load phase's mix, sent in proportion to `weight`."""
+
+    request: RequestSpec
+    weight: int = 1
+
+
+@dataclass(frozen=True, slots=True)
+class ShareBounds:
+    """What share (0 to 1) of a load phase's answers may have one status, inclusive."""
+
+    status: str
+    minimum: float
+    maximum: float
+
+
+class LimitSource(enum.StrEnum):
+    STAGE = "stage"  # the stage's method setting (or its `*/*` default) for the request's method
+    USAGE_PLAN = "usage-plan"  # the throttle of the usage plan of each API key in the mix
+    GIVEN = "given"  # rate and burst written in the scenario
+
+
+@dataclass(frozen=True, slots=True)
+class ThrottleExpectation:
+    """The effective token bucket must match the configured limits within `tolerance` (a share)."""
+
+    source: LimitSource
+    tolerance: float | None = None  # None: 5% against the emulator, wider on AWS (best effort)
+    rate: float | None = None  # GIVEN only
+    burst: int | None = None  # GIVEN only
+
+
+@dataclass(frozen=True, slots=True)
+class LoadPhase:
+    """Sustained load through locust: an arrival schedule, a request mix, caps, stop conditions, expectations."""
+
+    name: str
+    mode: str
+    kind: LoadKind
+    segments: tuple[RateSegment, ...]
+    mix: tuple[MixEntry, ...]
+    max_requests: int
+    max_duration_s: float
+    stop_backend_5xx_share: float = 0.05  # abort once more than this share of answers are 5xx
+    expect_statuses: tuple[ShareBounds, ...] = ()
+    expect_throttle: ThrottleExpectation | None = None
+    users: int | None = None  # concurrent users per worker; None: sized from the peak rate
+
+    @property
+    def request(self) -> RequestSpec:
+        """The mix's first request: what a one-line summary of the phase shows."""
+        return self.mix[0].request
+
+    @property
+    def planned_requests(self) -> int:
+        scheduled = sum((s.start_rps + s.end_rps) / 2 * s.duration_s for s in self.segments)
+        return min(self.max_requests, int(scheduled + 0.5))
+
+    @property
+    def duration_s(self) -> float:
+        return min(self.max_duration_s, sum(s.duration_s for s in self.segments))
+
+
+Step = Probe | Burst | LoadPhase
 
 
 @dataclass(frozen=True, slots=True)
@@ -159,4 +237,12 @@ class Scenario:
 
     @property
     def planned_requests(self) -> int:
-        return sum(step.repeat if isinstance(step, Probe) else step.requests for step in self.steps)
+        return sum(planned_requests(step) for step in self.steps)
+
+
+def planned_requests(step: Step) -> int:
+    if isinstance(step, Probe):
+        return step.repeat
+    if isinstance(step, Burst):
+        return step.requests
+    return step.planned_requests
