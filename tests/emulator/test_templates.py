@@ -5,6 +5,7 @@ search order, escapeJavaScript's single quotes)."""
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 import pytest
@@ -145,3 +146,24 @@ def test_a_template_without_references_or_directives_is_static() -> None:
     assert is_static('{"statusCode": 200}')
     assert not is_static('{"id": "$context.requestId"}')
     assert not is_static("#set($a = 1)")
+
+
+def test_aws_docs_example_5_params_path_size_and_json() -> None:
+    # AWS docs "Examples using variables for mapping template transformations", Example 5: path
+    # parameter 123 and this body give {"id":"123","count":"3","things":{"1":{},"2":{},"3":{}}}.
+    template = (
+        '{\n    "id" : "$input.params(\'id\')",\n    "count" : "$input.path(\'$.things\').size()",\n'
+        "    \"things\" : $input.json('$.things')\n}"
+    )
+    body = '{\n      "things": {\n            "1": {},\n            "2": {},\n            "3": {}\n      }\n}'
+    output = render(template, body, path={"id": "123"})
+    assert json.loads(output) == {"id": "123", "count": "3", "things": {"1": {}, "2": {}, "3": {}}}
+
+
+def test_aws_docs_example_4_escape_javascript_of_json() -> None:
+    # Same page, Example 4: query string name=Bella and {"Age": "6"} give "body": "\"6\"".
+    template = (
+        '{\n    "name" : "$input.params(\'name\')",\n    "body" : "$util.escapeJavaScript($input.json(\'$.Age\'))"\n}'
+    )
+    output = render(template, '{"Age": "6"}', querystring={"name": "Bella"})
+    assert json.loads(output) == {"name": "Bella", "body": '"6"'}

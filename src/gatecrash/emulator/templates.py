@@ -88,7 +88,18 @@ def _vtl(value: Any) -> Any:
 def _register_methods() -> None:
     # airspeed looks Java-style methods (`.size()`, `.put()`, `.toString()`) up by exact class.
     additional = operators.__additional_methods__
-    additional.setdefault(JavaMap, additional[dict])
+    # A JSON object is a java.util.Map on AWS: `.size()` counts its keys (AWS docs, "Examples using
+    # variables for mapping template transformations", Example 5: `$input.path('$.things').size()`).
+    additional.setdefault(
+        JavaMap,
+        {
+            **additional[dict],
+            "size": lambda self: len(self),
+            "isEmpty": lambda self: len(self) == 0,
+            "containsKey": lambda self, key: key in self,
+            "get": lambda self, key: self.get(key),
+        },
+    )
     additional.setdefault(JsonList, additional[list])
 
 
