@@ -128,6 +128,10 @@ FUNCTION_ERROR = (
     "Lambda execution failed with status 200 due to customer function error: the demo function failed on purpose. "
     f"Lambda request id: {LAMBDA_RID}"
 )
+MAPPED_FUNCTION_ERROR = (
+    "Lambda execution failed with status 200 due to customer function error: Invalid order: quantity must be at "
+    f"least 1, got 0. Lambda request id: {LAMBDA_RID}"
+)
 MALFORMED = "Execution failed due to configuration error: Malformed Lambda proxy response"
 INVALID_PERMISSIONS = "Execution failed due to configuration error: Invalid permissions on Lambda function"
 RATE_EXCEEDED = "Execution failed due to configuration error: Rate Exceeded."
@@ -348,6 +352,24 @@ def _cases() -> list[Case]:
                 **gateway_error,
             },
             (FUNCTION_ERROR,),
+        ),
+        Case(
+            # A non-proxy (AWS) integration: the selection pattern maps the error to the method's 400, so the
+            # access record carries no gateway response type (AWS docs, "Handling Lambda errors").
+            "lambda-error-mapped",
+            (
+                *head(),
+                *start(),
+                *lambda_call("demo-orders"),
+                *lambda_response(
+                    '{"errorMessage": "Invalid order: quantity must be at least 1, got 0"}',
+                    "X-Amz-Function-Error=Unhandled, ",
+                ),
+                MAPPED_FUNCTION_ERROR,
+                "Method completed with status: 400",
+            ),
+            {"status": "400", "error.responseType": "-", "integration.status": "200"},
+            (MAPPED_FUNCTION_ERROR,),
         ),
         Case(
             "lambda-permission",

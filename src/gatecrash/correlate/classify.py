@@ -35,6 +35,7 @@ __all__ = ["Classifier", "classify", "classify_all"]
 UNKNOWN_ROUTE = "unknown-route"
 UNSIGNED_IAM = "unsigned-iam"
 LAMBDA_ERROR = "lambda-error"
+LAMBDA_ERROR_MAPPED = "lambda-error-mapped"
 LAMBDA_THROTTLED = "lambda-throttled"
 MALFORMED_LAMBDA_RESPONSE = "malformed-lambda-response"
 
@@ -250,6 +251,10 @@ class Classifier:
                 else:
                     return None
         found = tuple(number for number in rule.patterns if number in hits)
+        if rule.mode.id == LAMBDA_ERROR_MAPPED and not found:
+            # A 4xx/5xx with no gateway response type is any method response a mapping chose: only the
+            # customer-function-error line makes it the function's error (probes/lambda-error-mapped.yaml).
+            return None
         evidence = rule.mode.evidence
         missing = evidence.execution_log_expected and bool(rule.patterns) and lines and not found
         last = max((hits[number][-1] for number in found), default=-1)
