@@ -82,8 +82,8 @@ article .mode { color: var(--muted); margin: 0 0 8px; }
 table.exchanges td, table.exchanges th { font-size: 13px; overflow-wrap: anywhere; }
 .charts { display: flex; flex-wrap: wrap; gap: 12px; margin: 8px 0; }
 .charts svg { max-width: 100%; height: auto; border: 1px solid var(--line); border-radius: 4px; }
-td.pass { color: var(--ok); font-weight: 600; }
-td.fail { color: var(--bad); font-weight: 600; }
+td.pass { color: var(--ok); font-weight: 600; white-space: nowrap; }
+td.fail { color: var(--bad); font-weight: 600; white-space: nowrap; }
 ol.evidence { margin: 0; padding-left: 22px; }
 ol.evidence li { margin: 2px 0; }
 ol.evidence code { white-space: pre-wrap; overflow-wrap: anywhere; }
