@@ -292,7 +292,11 @@ def _header(run: RunResult) -> str:
     if failing:
         overall = f'<span class="overall bad">{failing} of {total} probes NOT as expected</span>'
     else:
-        overall = f'<span class="overall ok">all {total} probes as expected</span>'
+        overall = (
+            f'<span class="overall ok">all {total} probes as expected</span>'
+            if total != 1
+            else '<span class="overall ok">the probe is as expected</span>'
+        )
     return (
         f"<header><h1>gatecrash report: {escape(run.scenario.name)}</h1>"
         f"<p>{escape(run.target.description)}</p>{overall}</header>"
