@@ -25,7 +25,7 @@ from gatecrash.emulator.exchange import Exchange
 from gatecrash.emulator.execlog import ExecutionLog, java_map, mask, masked_headers
 from gatecrash.emulator.integrations import IntegrationRunner, MethodResponse
 from gatecrash.emulator.lambdas import LambdaRuntime
-from gatecrash.emulator.model import Api, LoggingLevel, StageConfig
+from gatecrash.emulator.model import Api, IntegrationType, LoggingLevel, StageConfig
 from gatecrash.emulator.responses import GatewayError
 from gatecrash.emulator.routing import Router
 from gatecrash.emulator.throttle import StageThrottle, take_all
@@ -292,7 +292,11 @@ class Emulator:
         exchange.status = result.status
         method = exchange.method
         # MOCK answers carry no trace header (LocalStack recording against AWS).
-        trace = method is not None and method.integration is not None and method.integration.type.value != "MOCK"
+        trace = (
+            method is not None
+            and method.integration is not None
+            and method.integration.type is not IntegrationType.MOCK
+        )
         return result.status, headers + self._ids(exchange, trace), result.body
 
     def _gateway_response(
