@@ -123,6 +123,26 @@ def _parser() -> argparse.ArgumentParser:
 
     commands.add_parser("modes", help="list the failure modes gatecrash knows")
 
+    generate = commands.add_parser(
+        "generate",
+        help="write a scenario of the probes an API definition implies",
+        description="Read an API definition (OpenAPI 3 / Swagger 2 with x-amazon-apigateway-*) and write a "
+        "scenario probing every method. By default only probes the gateway rejects before the integration, plus "
+        "ok on GET/HEAD/OPTIONS; the others are written commented out.",
+    )
+    generate.add_argument("definition", type=Path, help="the API definition (YAML or JSON)")
+    generate.add_argument("-o", "--output", type=Path, help="the scenario file to write (default: stdout)")
+    generate.add_argument("--side-file", type=Path, help="the emulator side file (keys, IAM credentials, throttles)")
+    generate.add_argument("--paths", action="append", default=[], metavar="GLOB", help="resource paths (repeatable)")
+    generate.add_argument("--methods", action="append", default=[], metavar="M", help="HTTP methods (repeatable)")
+    generate.add_argument("--modes", action="append", default=[], metavar="ID", help="failure modes (repeatable)")
+    generate.add_argument(
+        "--include",
+        default="",
+        metavar="backend,load",
+        help="also enable probes that reach the integration (backend) and throttle bursts (load)",
+    )
+
     token = commands.add_parser(
         "token", help="mint a JWT of one of the emulator's local Cognito user pools (valid or deliberately broken)"
     )
@@ -158,6 +178,7 @@ def _parser() -> argparse.ArgumentParser:
         help="how far back to look, e.g. 30m or 2h (default: 30m)",
     )
     diagnose.add_argument("--json", action="store_true", help="print the findings as JSON")
+    _add_canary(commands)
     return parser
 
 
@@ -446,6 +467,38 @@ def _diagnose(args: argparse.Namespace) -> int:
     return EXIT_OK
 
 
+def _generate(args: argparse.Namespace) -> int:
+    from gatecrash.generate import Options, generate
+
+    catalogue = load_catalogue()
+    include = {part.strip() for part in args.include.split(",") if part.strip()}
+    unknown = sorted(include - {"backend", "load"}) + [m for m in args.modes if m not in catalogue]
+    if unknown:
+        raise _UsageError(f"unknown --include or --modes value(s): {', '.join(unknown)}")
+    options = Options(
+        paths=tuple(args.paths),
+        methods=tuple(m.upper() for m in args.methods),
+        modes=tuple(args.modes),
+        include_backend="backend" in include,
+        include_load="load" in include,
+    )
+    generated = generate(args.definition, catalogue, options, args.side_file, args.output)
+    if args.output is None:
+        sys.stdout.write(generated.text)
+    else:
+        args.output.write_text(generated.text, encoding="utf-8")
+    probes = generated.plan.probes
+    sent = sum(p.gate.value == "enabled" for p in probes)
+    _err.print(f"generated {sent} probe(s); {len(probes) - sent} written commented out", markup=False)
+    for gate in ("backend", "load"):
+        held = sum(p.gate.value == gate for p in probes)
+        if held:
+            _err.print(f"  {held} commented out: enable with --include {gate}", markup=False)
+    for skipped in generated.plan.skipped:
+        _err.print(f"  skipped {skipped.mode} on {skipped.where}: {skipped.reason}", markup=False)
+    return EXIT_OK
+
+
 def _default_region() -> str:
     import boto3
 
@@ -453,6 +506,75 @@ def _default_region() -> str:
     if region is None:
         raise _UsageError("no region: pass --region or set AWS_REGION")
     return region
+
+
+def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    canary = commands.add_parser(
+        "canary",
+        help="run a scenario once or on a schedule, keep a history and publish CloudWatch metrics",
+        description="Run one scenario as a canary: --once (for cron, a CI schedule, an EventBridge job) or "
+        "--every DURATION until SIGINT/SIGTERM. The target is opened once for every run. Each run is kept in "
+        "a SQLite history, rendered to index.html beside it, and published as CloudWatch metrics.",
+    )
+    canary.add_argument("scenario", type=Path, help="the scenario file")
+    when = canary.add_mutually_exclusive_group(required=True)
+    when.add_argument("--once", action="store_true", help="one run, then exit (0 when no probe failed, else 1)")
+    when.add_argument("--every", type=_seconds, metavar="DURATION", help="run every DURATION, e.g. 5m")
+    canary.add_argument("--jitter", default="10%", help="move each start by up to this share of --every (10%%)")
+    canary.add_argument("--timeout", type=_seconds, default=120.0, metavar="DURATION", help="per run (2m)")
+    canary.add_argument("--retries", type=_count, default=2, help="retries of a failed probe before it counts (2)")
+    canary.add_argument("--namespace", default="Gatecrash", help="the CloudWatch namespace (Gatecrash)")
+    canary.add_argument("--dimensions", default="", help="also publish per probe and/or mode: probe,mode")
+    canary.add_argument(
+        "--create-alarms", action="store_true", help="create a SuccessPercent alarm; missing data is breaching"
+    )
+    canary.add_argument("--no-metrics", action="store_true", help="keep the history only; publish nothing")
+    canary.add_argument(
+        "--history", type=Path, default=REPORTS_DIR / "canary", help="history and page (reports/canary)"
+    )
+
+
+def _canary(args: argparse.Namespace) -> int:
+    import threading
+
+    from gatecrash.canary.loop import CanaryOptions, run_canary, stop_on_signals
+    from gatecrash.canary.metrics import parse_dimensions
+    from gatecrash.canary.model import CanaryRun
+    from gatecrash.canary.schedule import parse_jitter
+    from gatecrash.target import open_target
+
+    catalogue, scenarios = _load([args.scenario])
+    if len(scenarios) != 1:
+        raise _UsageError(f"{args.scenario}: a canary runs one scenario; name one file")
+    try:
+        options = CanaryOptions(
+            every_s=None if args.once else args.every,
+            jitter=parse_jitter(args.jitter),
+            timeout_s=args.timeout,
+            retries=args.retries,
+            namespace=args.namespace,
+            dimensions=parse_dimensions(args.dimensions),
+            create_alarms=args.create_alarms,
+            history_dir=args.history,
+            publish=not args.no_metrics,
+        )
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from exc
+
+    def report(run: CanaryRun) -> None:
+        percent = "-" if run.success_percent is None else f"{run.success_percent:.0f}%"
+        _out.print(
+            f"run #{run.number} {run.status.value} in {run.duration_s:.1f}s: {run.succeeded} confirmed, "
+            f"{run.failed} failed, {run.unconfirmed} unconfirmed; SuccessPercent {percent}"
+            + (f" ({run.note})" if run.note else ""),
+            markup=False,
+        )
+
+    stop = threading.Event()
+    with stop_on_signals(stop), open_target(scenarios[0].target) as target:
+        _out.print(f"canary {scenarios[0].name} on {target.description}; history in {args.history}", markup=False)
+        runs = run_canary(scenarios[0], target, catalogue, options, stop, report)
+    return EXIT_OK if args.every is not None or all(run.ok for run in runs) else EXIT_FAILED
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -464,6 +586,8 @@ def main(argv: Sequence[str] | None = None) -> None:
         "modes": _modes,
         "diagnose": _diagnose,
         "token": _token,
+        "canary": _canary,
+        "generate": _generate,
     }
     try:
         code = handlers[args.command](args)

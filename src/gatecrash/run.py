@@ -74,20 +74,40 @@ class RunOptions:
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions = RunOptions()) -> RunResult:
     with open_target(scenario.target) as target:
-        secrets = resolve_secrets(scenario, target)
-        runner = Runner(scenario, target, secrets, options.progress)
-        started = datetime.now(UTC)
-        records, loads = _fire(scenario, target, secrets, runner.run_id, catalogue, options)
-        finished = datetime.now(UTC)
-        results = [judge(record, catalogue.get(record.step.mode)) for record in records if record is not None]
-        if options.correlate and not _none_reached(results):
-            results = _correlated(results, target, catalogue, started, finished, options)
-        else:
-            results = [mark_skipped(result) for result in results]
-        results = _in_order(scenario.steps, results, [result for result, _ in loads])
+        return run_on_target(scenario, target, catalogue, options)
+
+
+def run_on_target(
+    scenario: Scenario, target: LiveTarget, catalogue: Catalogue, options: RunOptions = RunOptions()
+) -> RunResult:
+    """One run against a target that is already open: a canary keeps one open for all its runs."""
+    secrets = resolve_secrets(scenario, target)
+    runner = Runner(scenario, target, secrets, options.progress)
+    started = datetime.now(UTC)
+    records, loads = _fire(scenario, target, secrets, runner.run_id, catalogue, options)
+    finished = datetime.now(UTC)
+    results = [judge(record, catalogue.get(record.step.mode)) for record in records if record is not None]
+    if options.correlate and not _none_reached(results):
+        results = _correlated(results, target, catalogue, started, finished, options)
+    else:
+        results = [mark_skipped(result) for result in results]
+    results = _in_order(scenario.steps, results, [result for result, _ in loads])
     return RunResult(
         scenario, target, runner.run_id, started, finished, tuple(results), loads=tuple(o for _, o in loads if o)
     )
+
+
+def recorrelate(
+    results: Sequence[StepResult],
+    target: LiveTarget,
+    catalogue: Catalogue,
+    started: datetime,
+    finished: datetime,
+    options: RunOptions = RunOptions(),
+) -> list[StepResult]:
+    """UNCONFIRMED results looked for in the logs again: CloudWatch may deliver them minutes late,
+    so a canary's next run re-checks them rather than counting them failed."""
+    return _correlated(list(results), target, catalogue, started, finished, options)
 
 
 def _fire(

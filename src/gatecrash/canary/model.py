@@ -1,0 +1,93 @@
+"""What one canary run leaves behind: per probe its final verdict, and the run's totals. Pure."""
+
+from __future__ import annotations
+
+import enum
+from dataclasses import dataclass
+from datetime import datetime
+
+from gatecrash.runner.verdict import StepResult, Verdict
+
+
+class RunStatus(enum.StrEnum):
+    COMPLETED = "completed"
+    ABANDONED = "abandoned"  # stopped by SIGINT/SIGTERM before it finished
+    TIMED_OUT = "timed-out"  # ran past --timeout
+    ERROR = "error"  # the run itself failed (credentials, environment)
+
+
+@dataclass(frozen=True, slots=True)
+class ProbeOutcome:
+    name: str
+    mode: str
+    verdict: str  # a Verdict value
+    reason: str
+    evidence: tuple[str, ...] = ()
+    attempts: int = 1  # 1 + the retries it took
+    statuses: tuple[int, ...] = ()  # the statuses its last attempt got
+
+    @property
+    def succeeded(self) -> bool:
+        """Status and cause proven: an intended 403 is a success."""
+        return self.verdict == Verdict.CONFIRMED
+
+    @property
+    def unconfirmed(self) -> bool:
+        return self.verdict == Verdict.UNCONFIRMED
+
+    @property
+    def failed(self) -> bool:
+        return not (self.succeeded or self.unconfirmed)
+
+
+def outcome_of(result: StepResult, attempts: int) -> ProbeOutcome:
+    statuses = tuple(o.status for o in result.record.observations if o.status is not None)
+    return ProbeOutcome(
+        result.name, result.mode.id, result.verdict.value, result.reason, result.evidence, attempts, statuses
+    )
+
+
+@dataclass(frozen=True, slots=True)
+class CanaryRun:
+    number: int  # 1, 2, ... across restarts, per history
+    scenario: str
+    started: datetime
+    duration_s: float
+    status: RunStatus
+    probes: tuple[ProbeOutcome, ...] = ()
+    note: str = ""
+
+    @property
+    def succeeded(self) -> int:
+        return sum(p.succeeded for p in self.probes)
+
+    @property
+    def failed(self) -> int:
+        return sum(p.failed for p in self.probes)
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(p.unconfirmed for p in self.probes)
+
+    @property
+    def success_percent(self) -> float | None:
+        """Confirmed among the decided probes. UNCONFIRMED is left out of both sides, so late logs
+        do not make the series flap; a run that did not complete is 0 (nothing was proven)."""
+        if self.status is not RunStatus.COMPLETED:
+            return 0.0 if self.status is not RunStatus.ABANDONED else None
+        decided = self.succeeded + self.failed
+        return 100.0 * self.succeeded / decided if decided else None
+
+    @property
+    def ok(self) -> bool:
+        return self.status is RunStatus.COMPLETED and self.failed == 0
+
+    def status_classes(self) -> dict[str, int]:
+        """Responses by status class (2xx, 4xx, 5xx), as Synthetics counts them."""
+        counts = {"2xx": 0, "4xx": 0, "5xx": 0}
+        for probe in self.probes:
+            for status in probe.statuses:
+                key = f"{status // 100}xx"
+                if key in counts:
+                    counts[key] += 1
+        return counts

@@ -1,0 +1,181 @@
+"""Request bodies from a method's JSON Schema model: one that passes, and ones that break one rule each.
+
+The valid body is the schema's own `example` when it has one (a person wrote it; it reads best),
+else the minimal instance derived from the schema by hand: required properties only, each the
+first enum value, its example, the minimum, or the shortest string the length rules allow. It is
+deterministic by construction, so regenerating gives the same bytes.
+
+Why not hypothesis-jsonschema, as the issue suggests: it installs from PyPI, but version 0.23.1
+fails on the hypothesis this project pins (6.170: `AttributeError: 'many' object has no attribute
+'more'` in `from_object_schema`, an internal API it relies on). Deriving by hand also names exactly
+which rule each invalid body breaks. The invalid bodies are the valid one with one rule broken (a
+required property dropped, a property of the wrong type, a property the model does not allow);
+every body is checked with the Draft 4 validator API Gateway uses (`emulator/validation.py`).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import jsonschema
+
+from gatecrash.emulator.model import JsonSchema
+
+# A value of another JSON type than the schema asks for, per declared type.
+_WRONG_VALUE: Mapping[str, Any] = {
+    "string": 12345,
+    "integer": "not a number",
+    "number": "not a number",
+    "boolean": "not a boolean",
+    "array": "not an array",
+    "object": "not an object",
+    "null": "not null",
+}
+EXTRA_PROPERTY = "gatecrashUnexpected"
+
+
+@dataclass(frozen=True, slots=True)
+class InvalidBody:
+    """A body breaking one rule of the model, and a few words naming the rule."""
+
+    what: str
+    body: Any
+
+
+class NoValidBody(Exception):
+    """The schema admits no instance derived by hand (a pattern, a combinator, contradictory rules)."""
+
+
+def valid_body(schema: JsonSchema) -> Any:
+    """A body the model accepts: its example first, else the minimal instance derived from the schema."""
+    return json.loads(_valid_body_text(_canonical(schema)))
+
+
+def invalid_bodies(schema: JsonSchema, valid: Any) -> tuple[InvalidBody, ...]:
+    """Up to three bodies, each `valid` with one rule broken, in a fixed order; only those the model refuses."""
+    if not isinstance(valid, dict) or schema.get("type", "object") != "object":
+        return _refused(schema, (InvalidBody(f"a body of the wrong type (the model wants {_type_of(schema)})", []),))
+    candidates = (_missing_required(schema, valid), _wrong_type(schema, valid), _extra_property(schema, valid))
+    return _refused(schema, tuple(c for c in candidates if c is not None))
+
+
+def _canonical(schema: JsonSchema) -> str:
+    # A stable text key: equal models share one search (exports repeat the same model on many methods).
+    return json.dumps(schema, sort_keys=True, separators=(",", ":"))
+
+
+@lru_cache(maxsize=512)
+def _valid_body_text(schema_text: str) -> str:
+    schema = json.loads(schema_text)
+    if "example" in schema and _accepts(schema, schema["example"]):
+        return json.dumps(schema["example"])
+    try:
+        found = _instance(schema, depth=0)
+        accepted = _accepts(schema, found)
+    except jsonschema.SchemaError as error:
+        raise NoValidBody(f"the model is not valid JSON Schema: {error.message}") from error
+    if not accepted:
+        raise NoValidBody("the model has rules (pattern, format, combinators) a body cannot be derived from")
+    return json.dumps(found)
+
+
+MAX_DEPTH = 8  # a recursive model stops here; the validator then says whether the body passes
+
+
+def _instance(schema: Any, depth: int) -> Any:
+    """The smallest value `schema` describes, examples and enums first."""
+    if not isinstance(schema, Mapping) or depth > MAX_DEPTH:
+        return {}
+    if "example" in schema:
+        return schema["example"]
+    if isinstance(schema.get("enum"), list) and schema["enum"]:
+        return schema["enum"][0]
+    declared = schema.get("type")
+    kind = declared[0] if isinstance(declared, list) and declared else declared
+    if kind is None:
+        kind = "object" if "properties" in schema else "string"
+    return _BUILDERS.get(str(kind), _string)(schema, depth)
+
+
+def _object(schema: Mapping[str, Any], depth: int) -> Any:
+    properties = schema.get("properties", {})
+    required = [name for name in schema.get("required", ()) if isinstance(name, str)]
+    return {name: _instance(properties.get(name, {}), depth + 1) for name in required}
+
+
+def _array(schema: Mapping[str, Any], depth: int) -> Any:
+    count = int(schema.get("minItems", 0))
+    return [_instance(schema.get("items", {}), depth + 1) for _ in range(count)]
+
+
+def _string(schema: Mapping[str, Any], _depth: int) -> Any:
+    shortest, longest = int(schema.get("minLength", 0)), schema.get("maxLength")
+    text = "example" if longest is None or int(longest) >= len("example") else "x"
+    return text.ljust(shortest, "x")
+
+
+def _number(schema: Mapping[str, Any], _depth: int) -> Any:
+    low, high = schema.get("minimum"), schema.get("maximum")
+    value = low if isinstance(low, int | float) else (min(high, 1) if isinstance(high, int | float) else 1)
+    if schema.get("exclusiveMinimum") is True and isinstance(low, int | float):
+        value = low + 1
+    return int(value) if schema.get("type") == "integer" else value
+
+
+def _boolean(_schema: Mapping[str, Any], _depth: int) -> Any:
+    return False
+
+
+def _null(_schema: Mapping[str, Any], _depth: int) -> Any:
+    return None
+
+
+_BUILDERS: Mapping[str, Callable[[Mapping[str, Any], int], Any]] = {
+    "object": _object,
+    "array": _array,
+    "string": _string,
+    "integer": _number,
+    "number": _number,
+    "boolean": _boolean,
+    "null": _null,
+}
+
+
+def _missing_required(schema: JsonSchema, valid: dict[str, Any]) -> InvalidBody | None:
+    required = [name for name in schema.get("required", ()) if name in valid]
+    if not required:
+        return None
+    dropped = required[0]
+    return InvalidBody(f"without required property '{dropped}'", {k: v for k, v in valid.items() if k != dropped})
+
+
+def _wrong_type(schema: JsonSchema, valid: dict[str, Any]) -> InvalidBody | None:
+    properties = schema.get("properties", {})
+    for name in valid:
+        declared = properties.get(name, {}).get("type") if isinstance(properties.get(name), Mapping) else None
+        if isinstance(declared, str) and declared in _WRONG_VALUE:
+            return InvalidBody(f"with '{name}' not of type {declared}", {**valid, name: _WRONG_VALUE[declared]})
+    return None
+
+
+def _extra_property(schema: JsonSchema, valid: dict[str, Any]) -> InvalidBody | None:
+    if schema.get("additionalProperties", True) is not False:
+        return None
+    return InvalidBody(f"with property '{EXTRA_PROPERTY}' the model does not allow", {**valid, EXTRA_PROPERTY: 1})
+
+
+def _refused(schema: JsonSchema, candidates: tuple[InvalidBody, ...]) -> tuple[InvalidBody, ...]:
+    return tuple(c for c in candidates if not _accepts(schema, c.body))
+
+
+def _accepts(schema: Mapping[str, Any], body: Any) -> bool:
+    return jsonschema.Draft4Validator(schema).is_valid(body)
+
+
+def _type_of(schema: JsonSchema) -> str:
+    declared = schema.get("type")
+    return declared if isinstance(declared, str) else "something else"

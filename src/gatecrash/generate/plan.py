@@ -1,0 +1,507 @@
+"""Which probes a method's configuration implies, and which of them are safe to send by default.
+
+Pure: takes the loaded definition (`Api`), the optional side file (`StageConfig`) and the ids of the
+catalogue modes that the gateway rejects before the integration, and returns a `Plan`. Safety by
+construction: a probe is `ENABLED` only when its mode is rejected before the integration (nothing
+reaches the backend), or it is `ok` on GET/HEAD/OPTIONS; other probes are planned `BACKEND` or
+`LOAD` and rendered commented out unless the user includes them.
+"""
+
+from __future__ import annotations
+
+import enum
+import math
+import re
+from collections.abc import Collection, Iterator, Mapping
+from dataclasses import dataclass, field, replace
+from fnmatch import fnmatchcase
+from typing import Any
+
+from gatecrash.emulator.auth.iam import method_arn, resource_matches
+from gatecrash.emulator.model import (
+    Api,
+    AuthorizationType,
+    Method,
+    Parameter,
+    ParameterLocation,
+    StageConfig,
+    ThrottleLimit,
+)
+from gatecrash.generate.bodies import NoValidBody, invalid_bodies, valid_body
+
+SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # `ok` on these is sent by default: no side effects by HTTP's contract
+# Tried in this order for `unknown-route`: the first method the resource does not have.
+_UNKNOWN_METHODS = ("DELETE", "PATCH", "PUT", "POST", "GET", "HEAD", "OPTIONS")
+_PATH_PARAM = re.compile(r"\{([^}+]+)(\+?)\}")
+MAX_BURST = 500  # a burst larger than this is load, not a probe: left to a load phase written by hand
+JSON = "application/json"
+
+
+class Gate(enum.StrEnum):
+    ENABLED = "enabled"  # rejected before the integration, or `ok` on a safe method
+    BACKEND = "backend"  # reaches the integration: commented out unless --include backend
+    LOAD = "load"  # a throttle burst: commented out unless --include load
+
+
+class CredentialUse(enum.StrEnum):
+    API_KEY = "api-key"  # a key the stage accepts
+    MADE_UP_KEY = "made-up-key"  # a key no stage knows
+    CALLER = "caller"  # SigV4 credentials
+
+
+@dataclass(frozen=True, slots=True)
+class Credential:
+    """A credential reference the scenario declares: never a secret, and a note when the user must fill it."""
+
+    name: str
+    reference: tuple[tuple[str, Any], ...]  # the YAML mapping, in order
+    note: str
+
+
+@dataclass(frozen=True, slots=True)
+class Request:
+    method: str
+    path: str
+    query: tuple[tuple[str, str], ...] = ()
+    headers: tuple[tuple[str, str], ...] = ()
+    json: Any = None
+    has_json: bool = False
+    auth: tuple[tuple[str, str], ...] = ()  # e.g. (("sigv4", "caller"), ("fault", "unsigned"))
+
+
+@dataclass(frozen=True, slots=True)
+class PlannedProbe:
+    name: str
+    mode: str
+    request: Request
+    gate: Gate
+    note: str = ""  # why it is commented out, or what it costs
+    burst: int | None = None  # a burst of this many requests instead of one
+    expect: tuple[tuple[str, int, int], ...] = ()
+
+    @property
+    def requests(self) -> int:
+        return self.burst if self.burst is not None else 1
+
+
+@dataclass(frozen=True, slots=True)
+class Skipped:
+    where: str  # "GET /pets"
+    mode: str
+    reason: str
+
+
+@dataclass(frozen=True, slots=True)
+class MethodPlan:
+    title: str  # the comment above the method's probes
+    probes: tuple[PlannedProbe, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Plan:
+    methods: tuple[MethodPlan, ...]
+    credentials: tuple[Credential, ...]
+    skipped: tuple[Skipped, ...]
+
+    @property
+    def probes(self) -> tuple[PlannedProbe, ...]:
+        return tuple(p for m in self.methods for p in m.probes)
+
+
+@dataclass(frozen=True, slots=True)
+class Options:
+    paths: tuple[str, ...] = ()  # fnmatch globs on the resource path; empty: all
+    methods: tuple[str, ...] = ()  # HTTP methods; empty: all
+    modes: tuple[str, ...] = ()  # catalogue ids; empty: all
+    include_backend: bool = False
+    include_load: bool = False
+
+
+@dataclass(frozen=True, slots=True)
+class _Auth:
+    """What a request needs to get past authorization and the key check, or why we cannot provide it."""
+
+    items: tuple[tuple[str, str], ...] = ()
+    missing: str | None = None
+
+
+@dataclass(slots=True)
+class _Planner:
+    api: Api
+    stage: StageConfig | None
+    safe_modes: frozenset[str]
+    options: Options
+    used: set[CredentialUse] = field(default_factory=set)
+    skipped: list[Skipped] = field(default_factory=list)
+    names: set[str] = field(default_factory=set)
+
+
+def plan(api: Api, stage: StageConfig | None, safe_modes: Collection[str], options: Options = Options()) -> Plan:
+    """The probes of every method the filters keep, in the definition's order."""
+    planner = _Planner(api, stage, frozenset(safe_modes), options)
+    methods = tuple(_plan_method(planner, m) for m in api.methods if _kept(options, m))
+    methods += _unknown_routes(planner)
+    credentials = tuple(_credential(planner, use) for use in CredentialUse if use in planner.used)
+    return Plan(tuple(m for m in methods if m.probes), credentials, tuple(planner.skipped))
+
+
+def _kept(options: Options, method: Method) -> bool:
+    if options.paths and not any(fnmatchcase(method.resource_path, glob) for glob in options.paths):
+        return False
+    return not options.methods or method.http_method in options.methods
+
+
+def _plan_method(planner: _Planner, method: Method) -> MethodPlan:
+    candidates = [
+        *_ok(planner, method),
+        *_missing_params(planner, method),
+        *_invalid_bodies(planner, method),
+        *_api_key_probes(planner, method),
+        *_iam_probes(planner, method),
+        *_authorizer_probes(planner, method),
+        *_throttle_burst(planner, method),
+    ]
+    kept = [p for p in candidates if not planner.options.modes or p.mode in planner.options.modes]
+    return MethodPlan(_title(method), tuple(_finish(planner, p) for p in kept))
+
+
+def _title(method: Method) -> str:
+    integration = method.integration.type.value if method.integration is not None else "no integration"
+    parts = [integration, f"authorization {method.authorization.type.value}"]
+    if method.api_key_required:
+        parts.append("API key required")
+    if method.validator is not None:
+        parts.append(f"validator '{method.validator.name}'")
+    return f"{_where(method)}: {', '.join(parts)}"
+
+
+def _finish(planner: _Planner, probe: PlannedProbe) -> PlannedProbe:
+    """Open the gate the user asked for, note the credentials used, and make the name unique."""
+    options = planner.options
+    if (probe.gate is Gate.BACKEND and options.include_backend) or (probe.gate is Gate.LOAD and options.include_load):
+        probe = replace(probe, gate=Gate.ENABLED)
+    for key, value in probe.request.auth:
+        if key in ("api-key", "sigv4"):
+            planner.used.add(CredentialUse(value))
+    name, n = probe.name, 2
+    while name in planner.names:
+        name, n = f"{probe.name} ({n})", n + 1
+    planner.names.add(name)
+    return replace(probe, name=name)
+
+
+def _where(method: Method) -> str:
+    return f"{method.http_method} {method.resource_path}"
+
+
+def _skip(planner: _Planner, method: Method, mode: str, reason: str) -> None:
+    if not planner.options.modes or mode in planner.options.modes:
+        planner.skipped.append(Skipped(_where(method), mode, reason))
+
+
+def _gate(planner: _Planner, mode: str) -> Gate:
+    return Gate.ENABLED if mode in planner.safe_modes else Gate.BACKEND
+
+
+# -- requests ---------------------------------------------------------------------------------------
+
+
+def _concrete_method(method: Method) -> str:
+    # x-amazon-apigateway-any-method answers every verb: GET is the one without side effects.
+    return "GET" if method.http_method == "ANY" else method.http_method
+
+
+def _fill_path(resource_path: str) -> str:
+    """A concrete path: `1` for a path parameter (ids are often numbers), `example` for a greedy one."""
+    return _PATH_PARAM.sub(lambda m: "example" if m.group(2) else "1", resource_path)
+
+
+def _base_request(method: Method, auth: _Auth, leave_out: Parameter | None = None) -> Request:
+    def present(location: ParameterLocation) -> tuple[tuple[str, str], ...]:
+        return tuple(
+            (p.name, "example") for p in method.parameters if p.location is location and p.required and p != leave_out
+        )
+
+    return Request(
+        method=_concrete_method(method),
+        path=_fill_path(method.resource_path),
+        query=present(ParameterLocation.QUERYSTRING),
+        headers=present(ParameterLocation.HEADER),
+        auth=auth.items,
+    )
+
+
+def _json_model(method: Method) -> Mapping[str, Any] | None:
+    return method.request_models.get(JSON)
+
+
+def _with_valid_body(method: Method, request: Request) -> Request | str:
+    """The request with a body its model accepts, or why none could be made."""
+    model = _json_model(method)
+    if model is None:
+        return request
+    try:
+        return replace(request, json=valid_body(model), has_json=True)
+    except NoValidBody as error:
+        return f"no body satisfies the model: {error}"
+
+
+# -- authorization ---------------------------------------------------------------------------------
+
+
+def _valid_auth(planner: _Planner, method: Method) -> _Auth:
+    """Credentials that pass the method's authorization and key check (one credential per request)."""
+    kind = method.authorization.type
+    if kind in (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS):
+        return _Auth(missing=f"needs a {kind.value} token the authorizer accepts: write this probe by hand")
+    if kind is AuthorizationType.AWS_IAM and method.api_key_required:
+        return _Auth(missing="needs a signature and an API key; a scenario request carries one credential")
+    if kind is AuthorizationType.AWS_IAM:
+        if planner.stage is not None and _allowed_caller(planner.stage, method) is None:
+            return _Auth(missing="no credential of the side file's iamCredentials may invoke this method")
+        return _Auth(items=(("sigv4", CredentialUse.CALLER.value),))
+    if method.api_key_required:
+        return _Auth(items=(("api-key", CredentialUse.API_KEY.value),))
+    return _Auth()
+
+
+def _allowed_caller(stage: StageConfig, method: Method) -> str | None:
+    """The first access key of the side file that may invoke the method."""
+    arn = method_arn(
+        stage.region,
+        stage.account_id,
+        stage.rest_api_id,
+        stage.stage_name,
+        _concrete_method(method),
+        _fill_path(method.resource_path),
+    )
+    for credential in stage.iam_credentials:
+        denied = any(resource_matches(p, arn) for p in credential.deny)
+        if not denied and any(resource_matches(p, arn) for p in credential.allow):
+            return credential.access_key_id
+    return None
+
+
+def _any_caller(stage: StageConfig | None) -> str | None:
+    return stage.iam_credentials[0].access_key_id if stage is not None and stage.iam_credentials else None
+
+
+def _stage_key(stage: StageConfig | None) -> str | None:
+    """An enabled key in a usage plan of this stage: one the gateway accepts."""
+    if stage is None:
+        return None
+    plans = {plan.id for plan in stage.usage_plans}
+    usable = (key for key in stage.api_keys if key.enabled and plans.intersection(key.usage_plan_ids))
+    return next((key.id for key in usable), None)
+
+
+def _credential(planner: _Planner, use: CredentialUse) -> Credential:
+    if use is CredentialUse.MADE_UP_KEY:
+        return Credential(use.value, (("random-api-key", True),), "a key no stage knows")
+    if use is CredentialUse.API_KEY:
+        key = _stage_key(planner.stage)
+        if key is not None:
+            return Credential(use.value, (("emulator-api-key", key),), "a key of the side file's usage plans")
+        return Credential(use.value, (("env", "GATECRASH_API_KEY"),), "FILL IN: export a key the stage accepts")
+    caller = _allowed_caller_any(planner)
+    if caller is not None:
+        return Credential(use.value, (("emulator-iam", caller),), "an access key of the side file's iamCredentials")
+    return Credential(use.value, (("profile", "default"),), "FILL IN: an AWS profile allowed to invoke the API")
+
+
+def _allowed_caller_any(planner: _Planner) -> str | None:
+    """One access key for every SigV4 probe: the first allowed on an IAM method, else any of the table."""
+    stage = planner.stage
+    if stage is None:
+        return None
+    for method in planner.api.methods:
+        if method.authorization.type is AuthorizationType.AWS_IAM and _kept(planner.options, method):
+            found = _allowed_caller(stage, method)
+            if found is not None:
+                return found
+    return _any_caller(stage)
+
+
+# -- the probes of one method ----------------------------------------------------------------------
+
+
+def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, "ok", auth.missing)
+        return
+    request = _with_valid_body(method, _base_request(method, auth))
+    if isinstance(request, str):
+        _skip(planner, method, "ok", request)
+        return
+    if request.method in SAFE_METHODS:
+        yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.ENABLED)
+    else:
+        note = f"reaches the integration: {request.method} may change data (--include backend)"
+        yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, note)
+
+
+def _validates_parameters(method: Method) -> bool:
+    return method.validator is not None and method.validator.validate_request_parameters
+
+
+def _validates_body(method: Method) -> bool:
+    return method.validator is not None and method.validator.validate_request_body
+
+
+def _missing_params(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    mode = "missing-required-param"
+    required = [p for p in method.parameters if p.required and p.location is not ParameterLocation.PATH]
+    if not required or not _validates_parameters(method):
+        return
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, mode, auth.missing)
+        return
+    for parameter in required:
+        request = _with_valid_body(method, _base_request(method, auth, leave_out=parameter))
+        if isinstance(request, str):
+            _skip(planner, method, mode, request)
+            return
+        what = f"without {_location_word(parameter.location)} {parameter.name}"
+        yield PlannedProbe(f"{_where(method)}: {what}", mode, request, _gate(planner, mode))
+
+
+def _location_word(location: ParameterLocation) -> str:
+    return "query parameter" if location is ParameterLocation.QUERYSTRING else "header"
+
+
+def _invalid_bodies(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    mode = "invalid-body"
+    model = _json_model(method)
+    if model is None or not _validates_body(method):
+        return
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, mode, auth.missing)
+        return
+    request = _with_valid_body(method, _base_request(method, auth))
+    if isinstance(request, str):
+        _skip(planner, method, mode, request)
+        return
+    for body in invalid_bodies(model, request.json):
+        yield PlannedProbe(
+            f"{_where(method)}: body {body.what}", mode, replace(request, json=body.body), _gate(planner, mode)
+        )
+
+
+def _api_key_probes(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    if not method.api_key_required:
+        return
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None and method.authorization.type is not AuthorizationType.NONE:
+        for mode in ("missing-api-key", "invalid-api-key"):
+            _skip(planner, method, mode, auth.missing)
+        return
+    base = _base_request(method, _Auth())
+    yield PlannedProbe(f"{_where(method)}: no API key", "missing-api-key", base, _gate(planner, "missing-api-key"))
+    made_up = replace(base, auth=(("api-key", CredentialUse.MADE_UP_KEY.value),))
+    yield PlannedProbe(
+        f"{_where(method)}: a key no stage knows", "invalid-api-key", made_up, _gate(planner, "invalid-api-key")
+    )
+
+
+def _iam_probes(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    if method.authorization.type is not AuthorizationType.AWS_IAM:
+        return
+    base = _base_request(method, _Auth())
+    faults = (
+        ("unsigned-iam", "unsigned", "unsigned"),
+        ("invalid-signature", "wrong-secret", "signed with the wrong secret"),
+        ("expired-signature", "skewed-clock", "signed 20 minutes ago"),
+    )
+    for mode, fault, what in faults:
+        auth = (("sigv4", CredentialUse.CALLER.value), ("fault", fault))
+        yield PlannedProbe(f"{_where(method)}: {what}", mode, replace(base, auth=auth), _gate(planner, mode))
+
+
+def _authorizer_probes(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    mode = "authorizer-unauthorized"
+    if method.authorization.type not in (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS):
+        return
+    source = _identity_source(planner.api, method)
+    request = _base_request(method, _Auth())
+    # Every other required header stays: only the identity source is missing.
+    request = replace(request, headers=tuple((k, v) for k, v in request.headers if k.lower() != source.lower()))
+    yield PlannedProbe(f"{_where(method)}: no {source} for the authorizer", mode, request, _gate(planner, mode))
+
+
+def _identity_source(api: Api, method: Method) -> str:
+    """The header the authorizer reads (Cognito: Authorization); only its absence is provoked."""
+    config = api.authorizers.get(method.authorization.authorizer or "", {})
+    source = str(config.get("identitySource", "method.request.header.Authorization")).split(",")[0].strip()
+    return source.rsplit(".", 1)[-1] or "Authorization"
+
+
+def _throttle_burst(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    mode = "throttled"
+    stage = planner.stage
+    setting = stage.method_settings.get((method.resource_path, method.http_method)) if stage else None
+    if setting is None or setting.throttle is None:
+        return
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, mode, auth.missing)
+        return
+    limit = setting.throttle
+    if limit.burst_limit > MAX_BURST:
+        _skip(planner, method, mode, f"burst limit {limit.burst_limit} is load: write a rate phase by hand")
+        return
+    request = _with_valid_body(method, _base_request(method, auth))
+    if isinstance(request, str):
+        _skip(planner, method, mode, request)
+        return
+    yield _burst_probe(method, request, limit)
+
+
+def _burst_probe(method: Method, request: Request, limit: ThrottleLimit) -> PlannedProbe:
+    """Twice the burst plus one, released together: the bucket admits `burst`, the rest are 429.
+
+    While the burst is written the bucket refills at `rate` per second; one extra token is allowed.
+    """
+    requests = 2 * limit.burst_limit + 1
+    passed = limit.burst_limit + 1
+    expect = (("2xx", limit.burst_limit, passed), ("429", requests - passed, requests - limit.burst_limit))
+    refill = math.ceil(limit.burst_limit / limit.rate_limit) if limit.rate_limit > 0 else 0
+    note = (
+        f"costs {requests} requests in about 1 s ({limit.burst_limit} reach the integration); "
+        f"the bucket refills in {refill} s (rate {limit.rate_limit:g}/s, burst {limit.burst_limit}) (--include load)"
+    )
+    name = f"{_where(method)}: burst of {requests} past {limit.rate_limit:g}/s, burst {limit.burst_limit}"
+    return PlannedProbe(name, "throttled", request, Gate.LOAD, note, burst=requests, expect=expect)
+
+
+def _unknown_routes(planner: _Planner) -> tuple[MethodPlan, ...]:
+    """One `unknown-route` per resource: a method it does not have (none when it has ANY)."""
+    mode = "unknown-route"
+    if planner.options.modes and mode not in planner.options.modes:
+        return ()
+    by_resource: dict[str, list[Method]] = {}
+    for method in planner.api.methods:
+        by_resource.setdefault(method.resource_path, []).append(method)
+    plans: list[MethodPlan] = []
+    for resource, methods in by_resource.items():
+        if not any(_kept(planner.options, m) for m in methods):
+            continue
+        probe = _unknown_route(planner, resource, {m.http_method for m in methods})
+        if probe is not None:
+            plans.append(MethodPlan(f"{resource}: a method it does not have", (_finish(planner, probe),)))
+    return tuple(plans)
+
+
+def _unknown_route(planner: _Planner, resource: str, present: set[str]) -> PlannedProbe | None:
+    absent = next((m for m in _UNKNOWN_METHODS if m not in present), None)
+    if "ANY" in present or absent is None:
+        return None
+    request = Request(method=absent, path=_fill_path(resource))
+    return PlannedProbe(
+        f"{absent} {resource}: a method the resource does not have",
+        "unknown-route",
+        request,
+        _gate(planner, "unknown-route"),
+    )
