@@ -13,6 +13,7 @@ import time
 from collections.abc import Sequence
 from functools import partial
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
@@ -35,6 +36,9 @@ from gatecrash.report.files import write_reports
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
+
+if TYPE_CHECKING:
+    from gatecrash.generate import Generated, Options
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 DEMO_DIR = Path("scenarios/demo")
@@ -60,6 +64,7 @@ def _parser() -> argparse.ArgumentParser:
         "a REST API, logging to CloudWatch Logs (a local moto server unless --logs-endpoint is given).",
     )
     emulator.add_argument("--definition", required=True, type=Path, help="the API definition (YAML or JSON)")
+    _add_variable_options(emulator)
     emulator.add_argument("--side-file", type=Path, help="stage, usage plans, API keys and local functions (YAML)")
     emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
     emulator.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL instead of the local moto server")
@@ -130,7 +135,21 @@ def _parser() -> argparse.ArgumentParser:
         "scenario probing every method. By default only probes the gateway rejects before the integration, plus "
         "ok on GET/HEAD/OPTIONS; the others are written commented out.",
     )
-    generate.add_argument("definition", type=Path, help="the API definition (YAML or JSON)")
+    generate.add_argument(
+        "definition", type=Path, nargs="?", help="the API definition (YAML or JSON); or give --rest-api-id"
+    )
+    _add_variable_options(generate)
+    generate.add_argument("--rest-api-id", metavar="ID", help="read a deployed REST API through boto3 instead")
+    generate.add_argument("--stage", metavar="S", help="the deployed API's stage (with --rest-api-id)")
+    generate.add_argument("--region", help="the deployed API's region (default: the AWS profile's)")
+    generate.add_argument("--profile", help="the AWS profile to read the deployed API with")
+    generate.add_argument("--endpoint-url", metavar="URL", help="the API Gateway endpoint (default: the region's)")
+    generate.add_argument(
+        "--side-file-out",
+        type=Path,
+        metavar="FILE",
+        help="with --rest-api-id: write the emulator side file mirrored from the stage, usage plans and keys",
+    )
     generate.add_argument("-o", "--output", type=Path, help="the scenario file to write (default: stdout)")
     generate.add_argument("--side-file", type=Path, help="the emulator side file (keys, IAM credentials, throttles)")
     generate.add_argument("--paths", action="append", default=[], metavar="GLOB", help="resource paths (repeatable)")
@@ -182,6 +201,31 @@ def _parser() -> argparse.ArgumentParser:
     return parser
 
 
+def _add_variable_options(parser: argparse.ArgumentParser) -> None:
+    # Definitions kept as templates (Terraform `${x}`, CloudFormation `Ref`/`Fn::Sub`) need values.
+    parser.add_argument(
+        "--var",
+        action="append",
+        default=[],
+        metavar="NAME=VALUE",
+        help="fill a ${NAME} placeholder, Ref, Fn::GetAtt (Res.Attr) or Fn::If condition (repeatable)",
+    )
+    parser.add_argument("--vars", type=Path, metavar="FILE", help="a YAML or JSON mapping of such NAME: VALUE pairs")
+
+
+def _definition_variables(args: argparse.Namespace) -> dict[str, str]:
+    """`--vars FILE` first, then each `--var`, so that the command line overrides the file."""
+    from gatecrash.emulator.definition import load_variables
+
+    variables = load_variables(args.vars) if args.vars is not None else {}
+    for pair in args.var:
+        name, separator, value = pair.partition("=")
+        if not separator or not name:
+            raise _UsageError(f"--var {pair!r}: expected NAME=VALUE, e.g. --var lambda_arn=arn:aws:lambda:...")
+        variables[name] = value
+    return variables
+
+
 def _stage_variables(pairs: Sequence[str]) -> dict[str, str]:
     variables: dict[str, str] = {}
     for pair in pairs:
@@ -205,7 +249,7 @@ def _emulator(args: argparse.Namespace) -> int:
     from gatecrash.emulator.sidefile import load_side_file
 
     variables = _stage_variables(args.stage_variable)
-    api = load_definition(args.definition)
+    api = load_definition(args.definition, _definition_variables(args))
     stage = load_side_file(args.side_file) if args.side_file else StageConfig()
     pools = {pool.id for pool in stage.user_pools}
     for name, authorizer in api.authorizers.items():
@@ -482,7 +526,15 @@ def _generate(args: argparse.Namespace) -> int:
         include_backend="backend" in include,
         include_load="load" in include,
     )
-    generated = generate(args.definition, catalogue, options, args.side_file, args.output)
+    if (args.definition is None) == (args.rest_api_id is None):
+        raise _UsageError("give either a DEFINITION file or --rest-api-id ID --stage S, not both or neither")
+    if args.rest_api_id is not None:
+        generated = _generate_deployed(args, catalogue, options)
+    else:
+        if args.stage or args.side_file_out:
+            raise _UsageError("--stage and --side-file-out go with --rest-api-id")
+        variables = _definition_variables(args)
+        generated = generate(args.definition, catalogue, options, args.side_file, args.output, variables=variables)
     if args.output is None:
         sys.stdout.write(generated.text)
     else:
@@ -497,6 +549,25 @@ def _generate(args: argparse.Namespace) -> int:
     for skipped in generated.plan.skipped:
         _err.print(f"  skipped {skipped.mode} on {skipped.where}: {skipped.reason}", markup=False)
     return EXIT_OK
+
+
+def _generate_deployed(args: argparse.Namespace, catalogue: Catalogue, options: Options) -> Generated:
+    from gatecrash.generate import generate_deployed
+    from gatecrash.generate.deployed import DeployedSource
+
+    if not args.stage:
+        raise _UsageError("--rest-api-id needs --stage S (`aws apigateway get-stages` lists them)")
+    if args.side_file:
+        raise _UsageError("--side-file reads a side file; with --rest-api-id write one with --side-file-out")
+    source = DeployedSource(args.rest_api_id, args.stage, args.region, args.profile, args.endpoint_url)
+    generated, export = generate_deployed(source, catalogue, options, args.output, args.side_file_out)
+    _err.print(f"saved the export of {args.rest_api_id}/{args.stage} to {export}", markup=False)
+    if args.side_file_out is not None:
+        _err.print(
+            f"wrote the side file {args.side_file_out}: export its GATECRASH_KEY_* variables to run the emulator",
+            markup=False,
+        )
+    return generated
 
 
 def _default_region() -> str:

@@ -6,9 +6,11 @@ found is collected and raised together as one `DefinitionError`; each names the 
 location (`$.paths['/pets/{petId}'].get...`), the line when known, what is wrong and the fix.
 
 Templates that a deployment tool fills in (Terraform `${...}`, CloudFormation `Fn::Sub`, `Ref`)
-are not resolved here. A placeholder is left as is where the emulator does not interpret the
-value (a `uri`, a title); where it does (integration type, timeout, passthrough behaviour) or
-where a string is required and a CloudFormation intrinsic object stands instead, it is a Problem.
+are filled by `load_definition` from the user's variables in a pre-pass (`substitute`), which
+reports what stays unresolved. `parse_definition` on its own still meets raw templates: a
+placeholder is left as is where the emulator does not interpret the value (a `uri`, a title);
+where it does (integration type, timeout, passthrough behaviour) or where a string is required
+and a CloudFormation intrinsic object stands instead, it is a Problem.
 """
 
 from __future__ import annotations
@@ -44,10 +46,11 @@ from gatecrash.emulator.model import (
     ParameterLocation,
     RequestValidator,
 )
-from gatecrash.errors import DefinitionError
+from gatecrash.emulator.substitute import Sibling, substitute
+from gatecrash.errors import DefinitionError, Problem
 from gatecrash.gateway_responses import GATEWAY_RESPONSE_TYPES
 
-__all__ = ["GATEWAY_RESPONSE_TYPES", "load_definition", "parse_definition"]
+__all__ = ["GATEWAY_RESPONSE_TYPES", "load_definition", "load_variables", "parse_definition"]
 
 # Operation keys of a path item, and the HTTP method API Gateway gives each.
 _OPERATIONS: Mapping[str, str] = {
@@ -94,11 +97,54 @@ _INTRINSIC_HINT = (
 )
 
 
-def load_definition(path: str | Path) -> Api:
-    """Read an OpenAPI 3.0.x / Swagger 2.0 file (YAML or JSON) and build its `Api`."""
+def load_definition(path: str | Path, variables: Mapping[str, str] | None = None) -> Api:
+    """Read an OpenAPI 3.0.x / Swagger 2.0 file (YAML or JSON) and build its `Api`.
+
+    `variables` fill the template placeholders and CloudFormation intrinsics first
+    (see `substitute`); sibling files named by `$ref` are read relative to `path`.
+    """
     source = str(path)
     loaded = read_document(Path(path), source, DefinitionError)
-    return parse_definition(loaded.data, source, loaded.lines)
+    document = substitute(loaded.data, variables or {}, source, loaded.lines, _load_sibling)
+    return parse_definition(document, source, loaded.lines)
+
+
+def _load_sibling(name: str, referrer: str) -> Sibling | Problem:
+    """The file a `$ref: './other.yaml#/...'` names, relative to the file holding the $ref."""
+    path = Path(referrer).parent / unquote(name)
+    try:
+        loaded = read_document(path, str(path), DefinitionError)
+    except DefinitionError as error:
+        return error.problems[0]
+    return Sibling(loaded.data, loaded.lines, str(path))
+
+
+def load_variables(path: Path) -> dict[str, str]:
+    """A `--vars` file: a YAML or JSON mapping of names to values, as the text `--var` gives."""
+    loaded = read_document(path, str(path), DefinitionError)
+    if not isinstance(loaded.data, Mapping):
+        raise DefinitionError(
+            [
+                Problem(
+                    str(path),
+                    "$",
+                    f"must be a mapping of names to values, not {describe_type(loaded.data)}",
+                    line=1,
+                    hint="write one `NAME: value` per line",
+                )
+            ]
+        )
+    log = ProblemLog(str(path), loaded.lines)
+    variables: dict[str, str] = {}
+    for name, value in loaded.data.items():
+        if isinstance(value, bool):  # YAML reads `IsProd: true` as a boolean; Fn::If wants the text
+            variables[str(name)] = "true" if value else "false"
+        elif isinstance(value, str | int | float):
+            variables[str(name)] = str(value)
+        else:
+            log.add((str(name),), f"must be text or a number, not {describe_type(value)}", hint="quote the value")
+    log.raise_if_any(DefinitionError)
+    return variables
 
 
 def parse_definition(document: Mapping[str, Any], source: str, lines: LineIndex | None = None) -> Api:
@@ -406,21 +452,28 @@ def _read_validators(context: _Context) -> dict[str, RequestValidator]:
 
 
 def _read_security_schemes(context: _Context) -> dict[str, tuple[Mapping[str, Any], JsonPath]]:
-    table: Any = context.document
-    for segment in context.dialect.schemes_path:
-        table = table.get(segment) if isinstance(table, Mapping) else None
-    if table is None:
-        return {}
-    where = context.dialect.schemes_path
-    table = _read_mapping(context, table, where, "scheme name -> scheme")
+    places = [context.dialect.schemes_path]
+    if not context.dialect.swagger2:
+        # API Gateway's importer also reads a Swagger-2 `securityDefinitions` block left in an
+        # OpenAPI 3 document (AWS's own url-shortener sample deploys that way), so the emulator does.
+        places.append(_SWAGGER2.schemes_path)
     schemes: dict[str, tuple[Mapping[str, Any], JsonPath]] = {}
-    for name, raw in (table or {}).items():
-        resolved = _resolve(context, raw, (*where, str(name)))
-        if resolved is None:
+    for where in places:
+        table: Any = context.document
+        for segment in where:
+            table = table.get(segment) if isinstance(table, Mapping) else None
+        if table is None:
             continue
-        scheme = _read_mapping(context, resolved[0], resolved[1], "a security scheme")
-        if scheme is not None:
-            schemes[str(name)] = (scheme, resolved[1])
+        table = _read_mapping(context, table, where, "scheme name -> scheme")
+        for name, raw in (table or {}).items():
+            if str(name) in schemes:  # components.securitySchemes wins over the Swagger-2 block
+                continue
+            resolved = _resolve(context, raw, (*where, str(name)))
+            if resolved is None:
+                continue
+            scheme = _read_mapping(context, resolved[0], resolved[1], "a security scheme")
+            if scheme is not None:
+                schemes[str(name)] = (scheme, resolved[1])
     return schemes
 
 
