@@ -111,7 +111,7 @@ def test_every_mistake_is_reported_with_line_path_and_fix(tmp_path: Path) -> Non
     source = str(path)
     assert found == [
         f"{source}:2: $.target.emulator.side-fil: unknown key 'side-fil' (did you mean 'side-file'? valid keys: "
-        "definition, side-file, stage-variables, backends)",
+        "definition, side-file, stage-variables, backends, variables)",
         f"{source}:4: $.credentials.key.value: a literal secret in a scenario is refused (reference it instead: under "
         "credentials, `NAME: {env: VARIABLE}` (or emulator-api-key, profile), then `auth: {api-key: NAME}` on the "
         "request)",

@@ -59,7 +59,7 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
     from gatecrash.emulator.server import EmulatorServer
     from gatecrash.emulator.sidefile import load_side_file
 
-    api = load_definition(target.definition)
+    api = load_definition(target.definition, variables=dict(target.variables) or None)
     stage = load_side_file(target.side_file) if target.side_file else StageConfig()
     with ExitStack() as stack:
         variables = dict(target.stage_variables)

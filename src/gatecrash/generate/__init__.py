@@ -55,7 +55,11 @@ def generate(
     safe = frozenset(mode.id for mode in catalogue if mode.before_integration)
     planned = plan(api, stage, safe, options or Options())
     base = output.parent if output is not None else Path.cwd()
-    target = Target(_relative(definition, base), _relative(side_file, base) if side_file is not None else None)
+    target = Target(
+        _relative(definition, base),
+        _relative(side_file, base) if side_file is not None else None,
+        tuple(sorted((variables or {}).items())),
+    )
     return Generated(render(planned, _name(api.title, definition), target, command), planned)
 
 

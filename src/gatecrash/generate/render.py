@@ -31,6 +31,7 @@ class Target:
 
     definition: str
     side_file: str | None = None
+    variables: tuple[tuple[str, str], ...] = ()  # the --var values the definition was generated with
 
 
 def render(plan: Plan, name: str, target: Target, command: str) -> str:
@@ -53,6 +54,9 @@ def _target(target: Target) -> list[str]:
     lines = ["target:", "  emulator:", f"    definition: {_scalar(target.definition)}"]
     if target.side_file is not None:
         lines.append(f"    side-file: {_scalar(target.side_file)}")
+    if target.variables:
+        lines.append("    variables:               # the definition's placeholders, as --var filled them")
+        lines.extend(f"      {_scalar(name)}: {_scalar(value)}" for name, value in target.variables)
     return lines
 
 

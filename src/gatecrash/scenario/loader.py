@@ -77,7 +77,7 @@ from gatecrash.scenario.model import (
 T = TypeVar("T")
 
 _TOP_KEYS = ("name", "target", "credentials", "limits", "concurrency", "timeout", "probes")
-_EMULATOR_KEYS = ("definition", "side-file", "stage-variables", "backends")
+_EMULATOR_KEYS = ("definition", "side-file", "stage-variables", "backends", "variables")
 _AWS_KEYS = ("invoke-url", "region", "rest-api-id", "stage", "profile", "access-log-group")
 _LIMIT_KEYS = ("max-requests", "max-duration")
 _PROBE_KEYS = ("name", "mode", "request", "repeat", "judge", "burst", "expect")
@@ -290,9 +290,10 @@ class _Reader:
                     f"expected 'file.py:attribute' naming an ASGI app, found {spec!r}",
                     hint="e.g. backend.py:app, relative to the scenario file",
                 )
+        template_values = self.string_map(body.get("variables", {}), (*where, "variables"))
         if definition is None:
             return None
-        return EmulatorTarget(definition, side_file, variables, backends)
+        return EmulatorTarget(definition, side_file, variables, backends, template_values)
 
     def aws(self, value: Any, where: JsonPath) -> AwsTarget | None:
         body = self.mapping(value, where, _AWS_KEYS)

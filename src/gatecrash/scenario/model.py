@@ -18,6 +18,9 @@ class EmulatorTarget:
     # Local ASGI apps served beside the emulator: stage variable name -> "/abs/file.py:attribute".
     # Each one's address (127.0.0.1:port) becomes that stage variable.
     backends: Mapping[str, str] = field(default_factory=dict)
+    # Values for the definition's template placeholders (Terraform `${x}`, CloudFormation `Ref`), as
+    # `gatecrash emulator --var` takes them: names of things, never secrets.
+    variables: Mapping[str, str] = field(default_factory=dict)
 
 
 @dataclass(frozen=True, slots=True)
