@@ -460,7 +460,7 @@ def test_values_are_checked_against_aws_names_and_each_other(tmp_path: Path) -> 
         f"{path}:21: $.unverified.error_type: 'error_type' is not a field that can be unverified (did you mean "
         "'error-type'? valid values: statuses, error-type, response-type, before-integration, "
         "evidence.access-log, evidence.access-log-expected, evidence.execution-log, "
-        "evidence.execution-log-expected)",
+        "evidence.execution-log-expected, evidence.execution-log-required)",
     ]
 
 
@@ -497,3 +497,19 @@ def test_a_folder_without_entries(tmp_path: Path, setup: Any) -> None:
     (problem,) = problems_of(folder)
     assert problem.startswith(f"{folder}: $: ")
     assert ("not a folder" in problem) if setup == "missing" else ("no *.yaml failure-mode files" in problem)
+
+
+def test_execution_log_required_needs_patterns(tmp_path: Path) -> None:
+    # unknown-route lists no execution-log pattern: requiring one is a contradiction the loader names.
+    entry = (catalogue_module.DEFAULT_CATALOGUE_DIR / "unknown-route.yaml").read_text(encoding="utf-8")
+    broken = entry.replace("  execution-log-expected:", "  execution-log-required: true\n  execution-log-expected:", 1)
+    assert broken != entry
+    (tmp_path / "unknown-route.yaml").write_text(broken, encoding="utf-8")
+    with pytest.raises(CatalogueError) as caught:
+        load_catalogue(tmp_path)
+    assert [p.message for p in caught.value.problems] == ["execution-log-required needs execution-log patterns"]
+
+
+def test_lambda_error_mapped_requires_its_line(catalogue: Catalogue) -> None:
+    assert catalogue.get("lambda-error-mapped").evidence.execution_log_required
+    assert [m.id for m in catalogue if m.evidence.execution_log_required] == ["lambda-error-mapped"]

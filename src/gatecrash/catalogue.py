@@ -162,7 +162,13 @@ _REQUIRED_KEYS = (
     "sources",
 )
 _KEYS = (*_REQUIRED_KEYS, "distinguish-from", "unverified")
-_EVIDENCE_KEYS = ("access-log", "access-log-expected", "execution-log", "execution-log-expected")
+_EVIDENCE_KEYS = (
+    "access-log",
+    "access-log-expected",
+    "execution-log",
+    "execution-log-expected",
+    "execution-log-required",
+)
 # What an `unverified` mapping may name: the fields that state AWS behaviour.
 _UNVERIFIABLE = (
     "statuses",
@@ -200,6 +206,8 @@ class Evidence:
     execution_log_expected: bool
     # False only where AWS writes no access-log record at all (the front door's 413).
     access_log_expected: bool = True
+    # True where only an execution-log line tells the cause apart: without one, the mode does not fit.
+    execution_log_required: bool = False
 
     def access_log_matches(self, record: Mapping[str, str]) -> bool:
         """Every listed field is in `record` and matches; a field the format omits does not match."""
@@ -540,11 +548,20 @@ def _read_evidence(log: ProblemLog, document: Mapping[str, Any]) -> Evidence | N
         log.add((*path, "execution-log-expected"), "missing execution-log-expected", hint="add true or false")
     expected = _read_bool(log, value, "execution-log-expected", path)
     access_log_expected = _read_bool(log, value, "access-log-expected", path)
+    required = _read_bool(log, value, "execution-log-required", path)
+    patterns = _read_patterns(log, value, path)
+    if required and not patterns:
+        log.add(
+            (*path, "execution-log-required"),
+            "execution-log-required needs execution-log patterns",
+            hint="list the line that tells this cause apart, or drop execution-log-required",
+        )
     return Evidence(
         access_log=_read_access_log(log, value, path),
-        execution_log=_read_patterns(log, value, path),
+        execution_log=patterns,
         execution_log_expected=bool(expected),
         access_log_expected=access_log_expected is not False,
+        execution_log_required=required is True,
     )
 
 

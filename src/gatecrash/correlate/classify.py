@@ -35,7 +35,6 @@ __all__ = ["Classifier", "classify", "classify_all"]
 UNKNOWN_ROUTE = "unknown-route"
 UNSIGNED_IAM = "unsigned-iam"
 LAMBDA_ERROR = "lambda-error"
-LAMBDA_ERROR_MAPPED = "lambda-error-mapped"
 LAMBDA_THROTTLED = "lambda-throttled"
 MALFORMED_LAMBDA_RESPONSE = "malformed-lambda-response"
 
@@ -251,9 +250,9 @@ class Classifier:
                 else:
                     return None
         found = tuple(number for number in rule.patterns if number in hits)
-        if rule.mode.id == LAMBDA_ERROR_MAPPED and not found:
-            # A 4xx/5xx with no gateway response type is any method response a mapping chose: only the
-            # customer-function-error line makes it the function's error (probes/lambda-error-mapped.yaml).
+        if rule.mode.evidence.execution_log_required and not found:
+            # The catalogue says only one of the mode's lines tells it apart (e.g. lambda-error-mapped:
+            # a 4xx/5xx with no gateway response type is any response a mapping chose).
             return None
         evidence = rule.mode.evidence
         missing = evidence.execution_log_expected and bool(rule.patterns) and lines and not found
