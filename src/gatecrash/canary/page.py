@@ -8,8 +8,6 @@ renamed, so a reader never sees half a page.
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import os
 from collections.abc import Sequence
 from datetime import UTC, datetime
@@ -17,24 +15,15 @@ from html import escape
 from pathlib import Path
 
 from gatecrash.canary.model import CanaryRun, ProbeOutcome, RunStatus
+from gatecrash.report.style import BASE_CSS, csp_hash
 
 PAGE_NAME = "index.html"
 _RECENT = 50  # rows in the timeline table; the charts show every run
 
-_CSS = """
-:root { --fg: #1d232a; --muted: #5b6670; --line: #d8dee4; --bg: #f6f8fa; --ok: #1a7f37; --bad: #b42318;
-  --warn: #9a6700; }
-* { box-sizing: border-box; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); }
-header { padding: 18px 28px; background: #22303c; color: #fff; }
-header h1 { margin: 0 0 6px; font-size: 22px; }
-header p { margin: 0; }
-main { padding: 8px 28px 40px; max-width: 1600px; }
-h2 { margin: 28px 0 10px; font-size: 18px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
+_CSS = (
+    BASE_CSS
+    + """
 h3 { margin: 14px 0 6px; font-size: 15px; }
-pre { white-space: pre-wrap; word-break: break-all; margin: 4px 0; background: var(--bg); padding: 6px 8px;
-  font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line); vertical-align: top; }
 .strip { display: flex; gap: 2px; flex-wrap: wrap; }
 .strip span { width: 10px; height: 22px; border-radius: 2px; }
@@ -46,15 +35,11 @@ th, td { text-align: left; padding: 4px 8px; border-bottom: 1px solid var(--line
 .charts { display: flex; gap: 24px; flex-wrap: wrap; }
 svg text { font: 11px system-ui, sans-serif; fill: #5b6670; }
 """
-
-
-def _csp_hash(text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
+)
 
 
 CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src {_csp_hash(_CSS)}; img-src 'none'; base-uri 'none'; form-action 'none'"
+    f"default-src 'none'; style-src {csp_hash(_CSS)}; img-src 'none'; base-uri 'none'; form-action 'none'"
 )
 
 

@@ -9,8 +9,6 @@ run or fetch anything. Every value is escaped: log lines and bodies come from th
 
 from __future__ import annotations
 
-import base64
-import hashlib
 import json
 import re
 from collections.abc import Iterable, Mapping
@@ -21,6 +19,7 @@ from gatecrash.catalogue import FailureMode, value_matches
 from gatecrash.load import charts
 from gatecrash.load.phase import LoadOutcome
 from gatecrash.report.junit import elapsed_seconds, expected_text, observed_text
+from gatecrash.report.style import BASE_CSS, csp_hash
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -32,20 +31,12 @@ _EXECUTION_PREFIX = re.compile(r"^[^(]*?\([^()\s]*\) ")
 # One `"name": value` pair of a JSON access-log record.
 _JSON_PAIR = re.compile(r'"(?P<name>(?:[^"\\]|\\.)*)"\s*:\s*(?P<value>"(?:[^"\\]|\\.)*"|[^,}\s]+)')
 
-_CSS = """
-:root { --fg: #1d232a; --muted: #5b6670; --line: #d8dee4; --bg: #f6f8fa; --ok: #1a7f37; --bad: #b42318; }
-* { box-sizing: border-box; }
+_CSS = (
+    BASE_CSS
+    + """
 [hidden] { display: none !important; }
-body { margin: 0; font: 14px/1.45 system-ui, -apple-system, "Segoe UI", sans-serif; color: var(--fg); }
-header { padding: 18px 28px; background: #22303c; color: #fff; }
-header h1 { margin: 0 0 6px; font-size: 22px; }
-header p { margin: 0; }
-main { padding: 8px 28px 40px; max-width: 1600px; }
-h2 { margin: 28px 0 10px; font-size: 18px; border-bottom: 1px solid var(--line); padding-bottom: 4px; }
 h3 { margin: 0 0 6px; font-size: 16px; }
 h4 { margin: 14px 0 6px; font-size: 14px; }
-code, pre, .mono { font: 12.5px/1.4 ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-pre { white-space: pre-wrap; word-break: break-all; margin: 4px 0; background: var(--bg); padding: 6px 8px; }
 .overall { display: inline-block; margin-top: 8px; padding: 3px 10px; border-radius: 4px; font-weight: 600; }
 .overall.ok { background: var(--ok); }
 .overall.bad { background: var(--bad); }
@@ -71,7 +62,6 @@ dl.facts dd { margin: 0; overflow-wrap: anywhere; }
 .toolbar button[aria-pressed="true"] { background: #22303c; color: #fff; border-color: #22303c; }
 .toolbar input { font: inherit; padding: 4px 8px; border: 1px solid var(--line); border-radius: 4px; width: 260px; }
 .toolbar output { color: var(--muted); margin-left: 6px; }
-table { border-collapse: collapse; width: 100%; }
 th, td { text-align: left; vertical-align: top; padding: 5px 8px; border-bottom: 1px solid var(--line); }
 th { background: var(--bg); font-weight: 600; }
 tr.not-expected td:first-child { box-shadow: inset 3px 0 var(--bad); }
@@ -95,6 +85,7 @@ details.catalogue h5 { margin: 8px 0 2px; font-size: 13px; }
 details.catalogue p { margin: 0 0 4px; }
 .muted { color: var(--muted); }
 """
+)
 
 # Reads `?verdict=...&q=...` or `#verdict=...&q=...` on load (so a link can open a filtered view),
 # filters the verdict rows and the probe sections together, and keeps the hash in step.
@@ -163,13 +154,8 @@ _JS = """
 """
 
 
-def _csp_hash(text: str) -> str:
-    digest = hashlib.sha256(text.encode("utf-8")).digest()
-    return "'sha256-" + base64.b64encode(digest).decode("ascii") + "'"
-
-
 CONTENT_SECURITY_POLICY = (
-    f"default-src 'none'; style-src {_csp_hash(_CSS)}; script-src {_csp_hash(_JS)}; "
+    f"default-src 'none'; style-src {csp_hash(_CSS)}; script-src {csp_hash(_JS)}; "
     "img-src 'none'; base-uri 'none'; form-action 'none'"
 )
 
