@@ -368,6 +368,24 @@ def test_duplicate_key_values(tmp_path: Path) -> None:
     )
 
 
+def test_duplicate_ids_name_the_first(tmp_path: Path) -> None:
+    keys = only_problem(tmp_path, "apiKeys:\n  - {id: a, value: one-value}\n  - {id: a, value: two-value}\n")
+    assert (keys.pointer, keys.message) == ("$.apiKeys[1].id", "duplicate API key id 'a' (also at $.apiKeys[0])")
+    plans = only_problem(tmp_path, "usagePlans:\n  - {id: p, name: one}\n  - {id: p, name: two}\n")
+    assert (plans.pointer, plans.message) == (
+        "$.usagePlans[1].id",
+        "duplicate usage plan id 'p' (also at $.usagePlans[0])",
+    )
+    pools = only_problem(
+        tmp_path,
+        "userPools:\n  - {id: us-east-1_aaaa, clientIds: [c1]}\n  - {id: us-east-1_aaaa, clientIds: [c2]}\n",
+    )
+    assert (pools.pointer, pools.message) == (
+        "$.userPools[1].id",
+        "duplicate user pool id 'us-east-1_aaaa' (also at $.userPools[0])",
+    )
+
+
 # --- functions ---------------------------------------------------------------------------------------
 
 

@@ -625,12 +625,9 @@ def _read_usage_plans(
         plan = _read_usage_plan(log, entry, where, rest_api_id, stage_name)
         if plan is None:
             continue
-        if plan.id in seen:
-            log.add(
-                (*where, "id"),
-                f"duplicate usage plan id '{plan.id}' (also at {format_pointer(seen[plan.id])})",
-                hint="give each plan its own id",
-            )
+        if _reported_twice(
+            log, seen, plan.id, (*where, "id"), f"duplicate usage plan id '{plan.id}'", "give each plan its own id"
+        ):
             continue
         seen[plan.id] = where
         plans.append(plan)
@@ -787,19 +784,18 @@ def _read_api_keys(
         value = _read_key_value(log, entry, where, environ)
         if key_id is None or value is None:
             continue
-        if key_id in ids:
-            log.add(
-                (*where, "id"),
-                f"duplicate API key id '{key_id}' (also at {format_pointer(ids[key_id])})",
-                hint="give each key its own id",
-            )
+        if _reported_twice(
+            log, ids, key_id, (*where, "id"), f"duplicate API key id '{key_id}'", "give each key its own id"
+        ):
             continue
-        if value in values:
-            log.add(
-                where,
-                f"two API keys have the same value (also at {format_pointer(values[value])})",
-                hint="API Gateway tells keys apart by value: give each its own",
-            )
+        if _reported_twice(
+            log,
+            values,
+            value,
+            where,
+            "two API keys have the same value",
+            "API Gateway tells keys apart by value: give each its own",
+        ):
             continue
         ids[key_id], values[value] = where, where
         plan_ids = tuple(plan_id for plan_id in memberships.get(key_id, []) if plan_id in kept_plan_ids)
@@ -995,12 +991,14 @@ def _read_credentials(
         credential = _read_credential(log, entry, where, environ, key_id)
         if key_id is None:
             continue
-        if key_id in seen:
-            log.add(
-                (*where, "accessKeyId"),
-                f"duplicate accessKeyId '{key_id}' (also at {format_pointer(seen[key_id])})",
-                hint="give each credential its own access key id",
-            )
+        if _reported_twice(
+            log,
+            seen,
+            key_id,
+            (*where, "accessKeyId"),
+            f"duplicate accessKeyId '{key_id}'",
+            "give each credential its own access key id",
+        ):
             continue
         seen[key_id] = where
         if credential is not None:
@@ -1064,15 +1062,23 @@ def _read_user_pools(log: ProblemLog, document: Mapping[str, Any], environ: Mapp
             pool_id = None
         client_ids = _read_client_ids(log, entry, where)
         seed = _read_inline_or_env(log, entry, where, environ, "signingKeySeed", required=False)
-        if pool_id in seen:
-            log.add(
-                (*where, "id"),
-                f"duplicate user pool id '{pool_id}' (also at {format_pointer(seen[str(pool_id)])})",
-                hint="give each pool its own id",
-            )
+        if pool_id is not None and _reported_twice(
+            log, seen, pool_id, (*where, "id"), f"duplicate user pool id '{pool_id}'", "give each pool its own id"
+        ):
             continue
         if pool_id is None or not client_ids:
             continue
         seen[pool_id] = where
         pools.append(UserPool(id=pool_id, client_ids=client_ids, signing_key_seed=seed or pool_id))
     return tuple(pools)
+
+
+def _reported_twice(
+    log: ProblemLog, seen: Mapping[str, JsonPath], value: str, where: JsonPath, message: str, hint: str
+) -> bool:
+    """Report `value` if an earlier entry had it, naming where; the caller records first sightings."""
+    earlier = seen.get(value)
+    if earlier is None:
+        return False
+    log.add(where, f"{message} (also at {format_pointer(earlier)})", hint=hint)
+    return True
