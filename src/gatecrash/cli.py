@@ -601,6 +601,13 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     canary.add_argument("--no-metrics", action="store_true", help="keep the history only; publish nothing")
     canary.add_argument(
+        "--on-stop",
+        choices=("finish", "abandon"),
+        default="finish",
+        help="what SIGINT/SIGTERM does to the run under way: finish lets it complete, then stops (a second "
+        "signal abandons it); abandon records it as abandoned at once (finish)",
+    )
+    canary.add_argument(
         "--history", type=Path, default=REPORTS_DIR / "canary", help="history and page (reports/canary)"
     )
 
@@ -608,7 +615,7 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _canary(args: argparse.Namespace) -> int:
     import threading
 
-    from gatecrash.canary.loop import CanaryOptions, run_canary, stop_on_signals
+    from gatecrash.canary.loop import CanaryOptions, OnStop, run_canary, stop_on_signals
     from gatecrash.canary.metrics import parse_dimensions
     from gatecrash.canary.model import CanaryRun
     from gatecrash.canary.schedule import parse_jitter
@@ -628,6 +635,7 @@ def _canary(args: argparse.Namespace) -> int:
             create_alarms=args.create_alarms,
             history_dir=args.history,
             publish=not args.no_metrics,
+            on_stop=OnStop(args.on_stop),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc
@@ -641,10 +649,10 @@ def _canary(args: argparse.Namespace) -> int:
             markup=False,
         )
 
-    stop = threading.Event()
-    with stop_on_signals(stop), open_target(scenarios[0].target) as target:
+    stop, abandon = threading.Event(), threading.Event()
+    with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:
         _out.print(f"canary {scenarios[0].name} on {target.description}; history in {args.history}", markup=False)
-        runs = run_canary(scenarios[0], target, catalogue, options, stop, report)
+        runs = run_canary(scenarios[0], target, catalogue, options, stop, report, abandon)
     return EXIT_OK if args.every is not None or all(run.ok for run in runs) else EXIT_FAILED
 
 

@@ -1,12 +1,15 @@
 """The canary loop: runs on a schedule against one open target, until stopped or done.
 
 Each run executes in a worker thread so that the main thread stays free to notice a stop
-(SIGINT/SIGTERM) or the per-run timeout: either way the run is recorded, as `abandoned` or
-`timed-out`, in one transaction, so the history is never half-written.
+(SIGINT/SIGTERM) or the per-run timeout. A stop with `OnStop.FINISH` (the default) lets the run
+under way complete, recorded and published as usual, and then ends the loop; a second signal, or
+the first with `OnStop.ABANDON`, abandons the run at once. An abandoned or timed-out run is
+recorded as `abandoned` or `timed-out`, in one transaction, so the history is never half-written.
 """
 
 from __future__ import annotations
 
+import enum
 import random
 import signal
 import threading
@@ -34,6 +37,13 @@ DEFAULT_HISTORY = Path("reports/canary")
 _POLL_S = 0.05  # how soon a stop or a timeout is noticed while a run is under way
 
 
+class OnStop(enum.StrEnum):
+    """What the first SIGINT/SIGTERM does to the run under way."""
+
+    FINISH = "finish"  # let it complete (recorded, published), then stop; a second signal abandons it
+    ABANDON = "abandon"  # abandon it at once (recorded as abandoned, no metrics)
+
+
 @dataclass(frozen=True, slots=True)
 class CanaryOptions:
     every_s: float | None = None  # None: one run (--once)
@@ -46,6 +56,7 @@ class CanaryOptions:
     history_dir: Path = DEFAULT_HISTORY
     publish: bool = True
     max_runs: int | None = None  # stop after this many runs (tests; None: until stopped)
+    on_stop: OnStop = OnStop.FINISH
     run: RunOptions = field(default_factory=RunOptions)
 
 
@@ -59,8 +70,19 @@ def run_canary(
     options: CanaryOptions,
     stop: threading.Event,
     on_run: OnRun | None = None,
+    abandon: threading.Event | None = None,
 ) -> list[CanaryRun]:
-    """Runs until `stop` is set, `max_runs` are done, or after one run with no `every_s`."""
+    """Runs until `stop` is set, `max_runs` are done, or after one run with no `every_s`.
+
+    `stop` ends the loop: with `OnStop.FINISH` after the run under way, with `OnStop.ABANDON` at
+    once. `abandon` (a second signal, see `stop_on_signals`) abandons the run under way in any case.
+    """
+
+    def abandoning() -> bool:
+        if abandon is not None and abandon.is_set():
+            return True
+        return options.on_stop is OnStop.ABANDON and stop.is_set()
+
     history = History(options.history_dir)
     client = metrics.cloudwatch_client(target) if options.publish else None
     if client is not None and options.create_alarms:
@@ -69,7 +91,7 @@ def run_canary(
     pending: Pending | None = None  # what the previous run left UNCONFIRMED
     start = time.monotonic()
     while not stop.is_set():
-        run, pending = _one_run(scenario, target, catalogue, options, stop, history.next_number(), pending)
+        run, pending = _one_run(scenario, target, catalogue, options, abandoning, history.next_number(), pending)
         run = _published(run, client, options)
         history.record(run)
         write_page(options.history_dir, history.runs())
@@ -94,7 +116,7 @@ def _one_run(
     target: LiveTarget,
     catalogue: Catalogue,
     options: CanaryOptions,
-    stop: threading.Event,
+    abandoning: Callable[[], bool],
     number: int,
     pending: Pending | None,
 ) -> tuple[CanaryRun, Pending | None]:
@@ -114,20 +136,20 @@ def _one_run(
     while worker.is_alive():
         worker.join(_POLL_S)
         elapsed = time.monotonic() - clock
-        if stop.is_set() and worker.is_alive():
+        if abandoning() and worker.is_alive():
             abandoned = CanaryRun(
                 number, scenario.name, started, elapsed, RunStatus.ABANDONED, note="stopped by a signal"
             )
             return abandoned, None
         if elapsed > options.timeout_s and worker.is_alive():
-            _drain(worker, stop)  # the next run must not overlap this one
+            _drain(worker, abandoning)  # the next run must not overlap this one
             note = f"ran past the {options.timeout_s:g}s timeout"
             return CanaryRun(number, scenario.name, started, elapsed, RunStatus.TIMED_OUT, note=note), None
     return box[0]
 
 
-def _drain(worker: threading.Thread, stop: threading.Event) -> None:
-    while worker.is_alive() and not stop.is_set():
+def _drain(worker: threading.Thread, abandoning: Callable[[], bool]) -> None:
+    while worker.is_alive() and not abandoning():
         worker.join(_POLL_S)
 
 
@@ -144,10 +166,13 @@ def _published(run: CanaryRun, client: Any, options: CanaryOptions) -> CanaryRun
 
 
 @contextmanager
-def stop_on_signals(stop: threading.Event) -> Iterator[None]:
-    """SIGINT and SIGTERM set `stop` instead of raising mid-run; the previous handlers come back after."""
+def stop_on_signals(stop: threading.Event, abandon: threading.Event | None = None) -> Iterator[None]:
+    """SIGINT and SIGTERM set `stop` instead of raising mid-run, and any later one sets `abandon`;
+    the previous handlers come back after."""
 
     def handler(signum: int, frame: FrameType | None) -> None:
+        if stop.is_set() and abandon is not None:
+            abandon.set()
         stop.set()
 
     previous = {sig: signal.signal(sig, handler) for sig in (signal.SIGINT, signal.SIGTERM)}
