@@ -9,12 +9,17 @@ and the side file builder are tested here without a server.
 
 from __future__ import annotations
 
+import http.server
 import json
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import boto3
+import httpx
 import pytest
+import yaml
 
 from gatecrash.catalogue import Catalogue, load_catalogue
 from gatecrash.cli import main
@@ -120,8 +125,11 @@ def test_a_deployed_api_is_mirrored_into_a_side_file_and_a_scenario_that_loads(
     load_scenario(out, catalogue.ids)
 
     monkeypatch.setenv(key_variable(key), KEY_VALUE)
+    # moto's STS answers get_caller_identity with its default account.
+    assert yaml.safe_load(side.read_text(encoding="utf-8"))["accountId"] == "123456789012"
     stage = load_side_file(side)
     assert (stage.rest_api_id, stage.stage_name, stage.region) == (api, "prod", "us-east-1")
+    assert stage.account_id == "123456789012"
     assert stage.variables == {"backend": "127.0.0.1:8080"}
     assert stage.access_log is not None
     assert [plan.name for plan in stage.usage_plans] == ["basic"]
@@ -152,6 +160,67 @@ def test_the_cli_reads_a_deployed_api_and_refuses_a_definition_as_well(
         assert refused.value.code == 2
 
 
+class _DenyingSts(http.server.BaseHTTPRequestHandler):
+    """An endpoint that serves API Gateway (forwarded to moto) but denies STS, as an identity or an
+    endpoint without STS does: the request's SigV4 credential scope names the service."""
+
+    upstream = ""
+
+    def _handle(self) -> None:
+        body = self.rfile.read(int(self.headers.get("Content-Length") or 0))
+        if "/sts/aws4_request" in self.headers.get("Authorization", ""):
+            denied = (
+                b"<ErrorResponse><Error><Type>Sender</Type><Code>AccessDenied</Code>"
+                b"<Message>not allowed to call sts:GetCallerIdentity</Message></Error></ErrorResponse>"
+            )
+            self._answer(403, [("Content-Type", "text/xml")], denied)
+            return
+        headers = {name: value for name, value in self.headers.items() if name.lower() != "host"}
+        answer = httpx.request(self.command, self.upstream + self.path, headers=headers, content=body)
+        kept = [(k, v) for k, v in answer.headers.items() if k.lower() not in ("content-length", "transfer-encoding")]
+        self._answer(answer.status_code, kept, answer.content)
+
+    def _answer(self, status: int, headers: list[tuple[str, str]], body: bytes) -> None:
+        self.send_response(status)
+        for name, value in headers:
+            self.send_header(name, value)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_GET = do_POST = do_PUT = do_PATCH = do_DELETE = _handle
+
+    def log_message(self, format: str, *args: Any) -> None:
+        pass
+
+
+@pytest.fixture
+def sts_denied(logs_server: LocalLogsServer) -> Iterator[str]:
+    handler = type("Handler", (_DenyingSts,), {"upstream": logs_server.endpoint_url})
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def test_sts_denied_leaves_the_account_id_out_and_the_mirror_still_written(
+    logs_server: LocalLogsServer, sts_denied: str, catalogue: Catalogue, credentials: None, tmp_path: Path
+) -> None:
+    api, _ = deploy(logs_server.endpoint_url)
+    out, side = tmp_path / "scenario.yaml", tmp_path / "side.yaml"
+    source = DeployedSource(api, "prod", region="us-east-1", endpoint_url=sts_denied)
+    generate_deployed(source, catalogue, output=out, side_file_out=side)
+
+    text = side.read_text(encoding="utf-8")
+    assert "accountId" not in text and f"restApiId: {api}" in text
+    assert [plan["name"] for plan in yaml.safe_load(text)["usagePlans"]] == ["basic"]
+
+
 def test_an_unknown_api_or_stage_is_an_environment_problem(logs_server: LocalLogsServer, credentials: None) -> None:
     api, _ = deploy(logs_server.endpoint_url)
     for rest_api_id, stage in ((api, "nostage"), ("nosuchapi0", "prod")):
@@ -175,7 +244,7 @@ def test_access_denied_names_the_permission(monkeypatch: pytest.MonkeyPatch, cre
         def get_export(self, **_: Any) -> Any:
             raise ClientError({"Error": {"Code": "AccessDeniedException", "Message": "no"}}, "GetExport")
 
-    monkeypatch.setattr("gatecrash.generate.deployed._client", lambda source: Denied())
+    monkeypatch.setattr("gatecrash.generate.deployed._client", lambda session, source: Denied())
     with pytest.raises(EnvironmentProblem, match="apigateway:GET"):
         read_deployed(DeployedSource("abc", "prod"))
 
@@ -252,6 +321,16 @@ def test_the_side_file_document_is_the_same_for_the_same_api_in_any_order() -> N
     first = side_file_document(STAGE, PLANS, PLAN_KEYS, KEYS, ACCOUNT, rest_api_id="api1")
     again = side_file_document(STAGE, PLANS[::-1], PLAN_KEYS, KEYS[::-1], ACCOUNT, rest_api_id="api1")
     assert json.dumps(first) == json.dumps(again)
+
+
+def test_the_account_id_from_sts_is_mirrored_and_loads() -> None:
+    account = {**ACCOUNT, "accountId": "210987654321"}
+    document = side_file_document(STAGE, PLANS, PLAN_KEYS, KEYS, account, rest_api_id="api1", region="eu-west-1")
+    assert list(document)[:3] == ["restApiId", "region", "accountId"]
+    assert document["accountId"] == "210987654321"
+    assert document["account"] == {"throttleSettings": {"rateLimit": 10000.0, "burstLimit": 5000}}
+    environ = {"GATECRASH_KEY_K_1": "local-value-0123456789"}
+    assert parse_side_file(document, "mirror", environ=environ).account_id == "210987654321"
 
 
 def test_a_stage_without_plans_mirrors_to_a_stage_only() -> None:

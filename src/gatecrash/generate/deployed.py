@@ -2,9 +2,9 @@
 
 `read_deployed` makes the calls (`get_export` with the integrations, authorizers and apigateway
 extensions, `get_stage`, `get_usage_plans`, `get_usage_plan_keys`, `get_api_keys`, `get_account`,
-`get_authorizers`); everything after it is pure. `side_file_document` turns what they return into
-the emulator's side file, in AWS's own field names, so the scenario generated from the export also
-runs offline against the emulator.
+`get_authorizers`, and STS `get_caller_identity` for the account id, which may be denied); everything
+after it is pure. `side_file_document` turns what they return into the emulator's side file, in AWS's
+own field names, so the scenario generated from the export also runs offline against the emulator.
 
 Key values are never written. `get_api_keys` is called without values, and `get_usage_plan_keys`
 (which prints them anyway) is read for ids only: each key becomes `valueFrom: {env: GATECRASH_KEY_<ID>}`,
@@ -81,13 +81,15 @@ class Deployed:
     plans: Sequence[Mapping[str, Any]]
     plan_keys: Mapping[str, Sequence[Mapping[str, Any]]]
     keys: Sequence[Mapping[str, Any]]
+    # get_account's answer, plus `accountId` from STS get_caller_identity when STS answered.
     account: Mapping[str, Any] = field(default_factory=dict)
 
 
 def read_deployed(source: DeployedSource) -> Deployed:
     """Read the API and its stage from API Gateway; every failure an EnvironmentProblem saying what to do."""
     try:
-        client = _client(source)
+        session = _session(source)
+        client = _client(session, source)
         region = client.meta.region_name
         exported = client.get_export(
             restApiId=source.rest_api_id,
@@ -107,6 +109,9 @@ def read_deployed(source: DeployedSource) -> Deployed:
         # Values stay on AWS: only ids, names and enabled are read.
         keys = _paged(client, "get_api_keys", {"includeValues": False})
         account = _response(client.get_account())
+        account_id = _account_id(session, source)
+        if account_id is not None:
+            account["accountId"] = account_id
         authorizers = _paged(client, "get_authorizers", {"restApiId": source.rest_api_id})
     except EnvironmentProblem:
         raise
@@ -124,14 +129,32 @@ def read_deployed(source: DeployedSource) -> Deployed:
     )
 
 
-def _client(source: DeployedSource) -> APIGatewayClient:
+def _session(source: DeployedSource) -> Any:
     import boto3
+
+    return boto3.Session(profile_name=source.profile, region_name=source.region)
+
+
+def _client(session: Any, source: DeployedSource) -> APIGatewayClient:
     from botocore.config import Config
 
     # Adaptive retries: get-usage-plan-keys per plan can hit API Gateway's low control-plane limits.
     config = Config(retries={"mode": "adaptive", "max_attempts": 10})
-    session = boto3.Session(profile_name=source.profile, region_name=source.region)
     return session.client("apigateway", endpoint_url=source.endpoint_url, config=config)
+
+
+def _account_id(session: Any, source: DeployedSource) -> str | None:
+    """The caller's account (STS get_caller_identity, through the same session, region and endpoint),
+    or None when STS does not answer: the side file then keeps the emulator's default account."""
+    from botocore.config import Config
+    from botocore.exceptions import BotoCoreError, ClientError
+
+    try:
+        sts = session.client("sts", endpoint_url=source.endpoint_url, config=Config(retries={"max_attempts": 2}))
+        account = sts.get_caller_identity().get("Account")
+    except (BotoCoreError, ClientError):
+        return None
+    return str(account) if account else None
 
 
 def _response(raw: Mapping[str, Any]) -> dict[str, Any]:
@@ -224,12 +247,15 @@ def side_file_document(
 
     Each argument is what the boto3 call of the same name returns (`get_stage`, the items of
     `get_usage_plans`, the items of `get_usage_plan_keys` per plan id, the items of `get_api_keys`,
-    `get_account`). Plans of other APIs and stages, and keys in none of the kept plans, are left out.
+    `get_account`, with the caller's `accountId` added from STS when known). Plans of other APIs and
+    stages, and keys in none of the kept plans, are left out.
     """
     stage_name = str(stage.get("stageName", ""))
     document: dict[str, Any] = {"restApiId": rest_api_id}
     if region:
         document["region"] = region
+    if account.get("accountId"):
+        document["accountId"] = str(account["accountId"])
     throttle = account.get("throttleSettings")
     if throttle:
         document["account"] = {"throttleSettings": _throttle(throttle)}
