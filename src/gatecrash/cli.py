@@ -148,7 +148,8 @@ def _parser() -> argparse.ArgumentParser:
         "--side-file-out",
         type=Path,
         metavar="FILE",
-        help="with --rest-api-id: write the emulator side file mirrored from the stage, usage plans and keys",
+        help="write an emulator side file beside the scenario: with --rest-api-id mirrored from the stage, usage "
+        "plans and keys; with a DEFINITION, stand-ins for its functions, endpoints, keys, callers and pools",
     )
     generate.add_argument("-o", "--output", type=Path, help="the scenario file to write (default: stdout)")
     generate.add_argument("--side-file", type=Path, help="the emulator side file (keys, IAM credentials, throttles)")
@@ -531,10 +532,22 @@ def _generate(args: argparse.Namespace) -> int:
     if args.rest_api_id is not None:
         generated = _generate_deployed(args, catalogue, options)
     else:
-        if args.stage or args.side_file_out:
-            raise _UsageError("--stage and --side-file-out go with --rest-api-id")
+        if args.stage:
+            raise _UsageError("--stage goes with --rest-api-id")
+        if args.side_file and args.side_file_out:
+            raise _UsageError("--side-file reads a side file and --side-file-out writes one: give one of them")
         variables = _definition_variables(args)
-        generated = generate(args.definition, catalogue, options, args.side_file, args.output, variables=variables)
+        generated = generate(
+            args.definition,
+            catalogue,
+            options,
+            args.side_file,
+            args.output,
+            variables=variables,
+            mirror_out=args.side_file_out,
+        )
+        if args.side_file_out is not None:
+            _err.print(f"wrote the offline side file {args.side_file_out} (stand-ins, local key)", markup=False)
     if args.output is None:
         sys.stdout.write(generated.text)
     else:
@@ -608,6 +621,13 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "signal abandons it); abandon records it as abandoned at once (finish)",
     )
     canary.add_argument(
+        "--logs-deadline",
+        type=_seconds,
+        default=None,
+        metavar="DURATION",
+        help="how long each run waits for log events before a probe stays UNCONFIRMED (10s emulator, 5m AWS)",
+    )
+    canary.add_argument(
         "--history", type=Path, default=REPORTS_DIR / "canary", help="history and page (reports/canary)"
     )
 
@@ -636,6 +656,7 @@ def _canary(args: argparse.Namespace) -> int:
             history_dir=args.history,
             publish=not args.no_metrics,
             on_stop=OnStop(args.on_stop),
+            run=RunOptions(logs_deadline_s=args.logs_deadline),
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

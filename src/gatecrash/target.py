@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
-from pathlib import Path
 
 from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
@@ -54,7 +53,7 @@ def open_target(target: Target) -> Iterator[LiveTarget]:
 
 @contextmanager
 def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
-    from gatecrash.emulator.backends import serve_asgi_file
+    from gatecrash.emulator.backends import serve_asgi
     from gatecrash.emulator.definition import load_definition
     from gatecrash.emulator.server import EmulatorServer
     from gatecrash.emulator.sidefile import load_side_file
@@ -64,8 +63,7 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
     with ExitStack() as stack:
         variables = dict(target.stage_variables)
         for name, spec in target.backends.items():
-            file_name, _, attribute = spec.rpartition(":")
-            variables[name] = stack.enter_context(serve_asgi_file(Path(file_name), attribute))
+            variables[name] = stack.enter_context(serve_asgi(spec))
         server = stack.enter_context(EmulatorServer(api, stage, stage_variables=variables))
         endpoints = server.endpoints
         assert endpoints is not None

@@ -427,7 +427,7 @@ def test_unknown_top_level_key(tmp_path: Path) -> None:
     assert problem.message == "unknown key 'stages'"
     assert problem.hint == (
         "did you mean 'stage'? valid keys: restApiId, region, accountId, account, stage, usagePlans, apiKeys, "
-        "usagePlanKeys, functions, iamCredentials, userPools"
+        "usagePlanKeys, functions, iamCredentials, userPools, endpointOverrides"
     )
 
 

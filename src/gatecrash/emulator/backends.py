@@ -1,12 +1,14 @@
 """Local backends: ASGI apps from a file, served on loopback beside the emulator.
 
-A scenario's emulator target can name them (`backends: {backend: "backend.py:app"}`); each one's
-address becomes a stage variable, so HTTP integrations like `http://${stageVariables.backend}/x`
-reach it.
+A scenario's emulator target can name them (`backends: {backend: "backend.py:app"}`, or an
+importable module such as gatecrash's own stand-in, `gatecrash.emulator.standins:http_backend`);
+each one's address becomes a stage variable, so HTTP integrations like
+`http://${stageVariables.backend}/x` reach it.
 """
 
 from __future__ import annotations
 
+import importlib
 import importlib.util
 import threading
 import time
@@ -38,10 +40,41 @@ def load_asgi_app(path: Path, attribute: str) -> Any:
     return app
 
 
+def load_asgi_module(module_name: str, attribute: str) -> Any:
+    try:
+        module = importlib.import_module(module_name)
+    except Exception as exc:
+        raise EnvironmentProblem(f"{module_name}: importing it failed: {type(exc).__name__}: {exc}") from exc
+    app = getattr(module, attribute, None)
+    if not callable(app):
+        raise EnvironmentProblem(f"{module_name}: has no ASGI app named {attribute!r}")
+    return app
+
+
+def is_module_spec(spec: str) -> bool:
+    """`package.module:attribute` (imported) rather than `file.py:attribute` (a file)."""
+    return not spec.partition(":")[0].endswith(".py")
+
+
+@contextmanager
+def serve_asgi(spec: str) -> Iterator[str]:
+    """Serve a backend named `file.py:attribute` (absolute) or `package.module:attribute`."""
+    target, _, attribute = spec.rpartition(":")
+    app = load_asgi_module(target, attribute) if is_module_spec(spec) else load_asgi_app(Path(target), attribute)
+    with serve_app(app, target, attribute) as address:
+        yield address
+
+
 @contextmanager
 def serve_asgi_file(path: Path, attribute: str) -> Iterator[str]:
     """Serve `attribute` of the module at `path` on a free loopback port; yields `127.0.0.1:port`."""
-    app = load_asgi_app(path, attribute)
+    with serve_app(load_asgi_app(path, attribute), str(path), attribute) as address:
+        yield address
+
+
+@contextmanager
+def serve_app(app: Any, path: str, attribute: str) -> Iterator[str]:
+    """Serve an ASGI app on a free loopback port; yields `127.0.0.1:port`."""
     sock = bind_loopback()
     server = uvicorn.Server(uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off"))
     thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)

@@ -389,6 +389,19 @@ class IntegrationRunner:
             query = list(self._mapped(exchange, integration, "querystring").items())
         return uri, query
 
+    def _rerouted(self, url: httpx.URL) -> httpx.URL:
+        """The side file's `endpointOverrides`: a local stand-in for the definition's endpoint."""
+        if not self._stage.endpoint_overrides:
+            return url
+        origin = f"{url.scheme}://{url.netloc.decode('ascii')}"
+        replacement = self._stage.endpoint_overrides.get(origin)
+        if replacement is None:
+            return url
+        target = httpx.URL(_fill_stage_variables(replacement, self._stage.variables))
+        # An unset stage variable leaves no host: a reserved name that cannot resolve (RFC 2606),
+        # so the call fails as a network error instead of reaching the definition's real host.
+        return url.copy_with(scheme=target.scheme, host=target.host or "unset-stage-variable.invalid", port=target.port)
+
     async def _http_call(self, exchange: Exchange, integration: Integration, payload: bytes) -> Result:
         uri, query = self._target(exchange, integration)
         if integration.type is IntegrationType.HTTP_PROXY:
@@ -417,7 +430,7 @@ class IntegrationRunner:
         started = time.monotonic()
         try:
             async with asyncio.timeout(integration.timeout_in_millis / 1000):
-                response = await self._http().request(method, url, headers=headers, content=payload)
+                response = await self._http().request(method, self._rerouted(url), headers=headers, content=payload)
         except TimeoutError:
             exchange.integration_latency = _ms(started)
             return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)

@@ -255,6 +255,9 @@ class StageConfig:
     handler_paths: tuple[str, ...] = ()
     iam_credentials: tuple[IamCredential, ...] = ()
     user_pools: tuple[UserPool, ...] = ()
+    # Local only: an HTTP integration to a key's origin is sent to the value's origin instead (the
+    # logs keep the definition's URI, as AWS would write it). Values may name stage variables.
+    endpoint_overrides: Mapping[str, str] = field(default_factory=dict)
 
     @property
     def execution_log_group(self) -> str:

@@ -59,6 +59,8 @@ userPools:                      # emulator-only: local Cognito user pools whose 
   - id: us-east-1_Local0001
     clientIds: [localappclient0001]
     signingKeySeed: local-pool-seed   # optional (default: the pool id); or signingKeySeedFrom: {env: NAME}
+endpointOverrides:              # emulator-only: HTTP integrations to this origin go to a local stand-in
+  "https://api.example.com": "http://${stageVariables.backend}"   # or a fixed http://127.0.0.1:PORT
 ```
 
 Rules where AWS leaves a choice to the tool:
@@ -140,6 +142,7 @@ _TOP_KEYS = (
     "functions",
     "iamCredentials",
     "userPools",
+    "endpointOverrides",
 )
 _ACCOUNT_KEYS = ("throttleSettings", "cloudwatchRoleArn", "features", "apiKeyVersion")
 _THROTTLE_KEYS = ("rateLimit", "burstLimit")
@@ -275,6 +278,7 @@ def parse_side_file(
         functions=_read_functions(log, document),
         iam_credentials=_read_credentials(log, document, environ if environ is not None else os.environ),
         user_pools=_read_user_pools(log, document, environ if environ is not None else os.environ),
+        endpoint_overrides=_read_endpoint_overrides(log, document),
         handler_paths=(str(Path(source).resolve().parent),),
     )
     log.raise_if_any(SideFileError)
@@ -1071,6 +1075,33 @@ def _read_user_pools(log: ProblemLog, document: Mapping[str, Any], environ: Mapp
         seen[pool_id] = where
         pools.append(UserPool(id=pool_id, client_ids=client_ids, signing_key_seed=seed or pool_id))
     return tuple(pools)
+
+
+_ORIGIN = re.compile(r"https?://[^/?#\s]+")
+
+
+def _read_endpoint_overrides(log: ProblemLog, document: Mapping[str, Any]) -> dict[str, str]:
+    """Origin -> origin: where HTTP integrations to that origin are sent instead (local only)."""
+    table = _read_section(log, document, "endpointOverrides", ROOT, None)
+    overrides: dict[str, str] = {}
+    for origin, raw in (table or {}).items():
+        where = ("endpointOverrides", str(origin))
+        if not _ORIGIN.fullmatch(str(origin)):
+            log.add(
+                where,
+                f"'{origin}' is not an origin",
+                hint="write scheme and host only, e.g. https://api.example.com (no path)",
+            )
+            continue
+        if not isinstance(raw, str) or not (_ORIGIN.fullmatch(raw) or raw.startswith("http://${stageVariables.")):
+            log.add(
+                where,
+                f"must be an origin such as http://127.0.0.1:8081, not {raw!r}",
+                hint="or http://${stageVariables.NAME} for a backend the scenario serves",
+            )
+            continue
+        overrides[str(origin).rstrip("/")] = raw.rstrip("/")
+    return overrides
 
 
 def _reported_twice(

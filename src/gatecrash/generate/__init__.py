@@ -23,6 +23,7 @@ from gatecrash.generate.deployed import (
     write_export,
     write_side_file,
 )
+from gatecrash.generate.mirror import offline_mirror, write_mirror
 from gatecrash.generate.plan import Options, Plan, plan
 from gatecrash.generate.render import Target, render
 
@@ -43,12 +44,23 @@ def generate(
     output: Path | None = None,
     command: str = "gatecrash generate",
     variables: Mapping[str, str] | None = None,
+    mirror_out: Path | None = None,
 ) -> Generated:
     """The scenario text for `definition`; its paths are relative to `output`'s folder (else the working one).
 
     `variables` fill the definition's template placeholders (`--var`), as `load_definition` does.
+    With `mirror_out` (and no `side_file`), an offline side file with stand-ins for every function,
+    endpoint, key, caller and pool the definition needs is written there (`mirror.py`), and the
+    scenario runs against it.
     """
     api = load_definition(definition, variables)
+    backends: tuple[tuple[str, str], ...] = ()
+    if mirror_out is not None:
+        if side_file is not None:
+            raise ValueError("a side file is read or written, not both")
+        mirror = offline_mirror(api)
+        write_mirror(mirror, mirror_out)
+        side_file, backends = mirror_out, mirror.backends
     # Only the configuration is read: key values are never written, only key ids (emulator-api-key),
     # so a `valueFrom: {env: ...}` whose variable is unset must not stop generation.
     stage = load_side_file(side_file, _ReferencesOnly()) if side_file is not None else None
@@ -59,6 +71,7 @@ def generate(
         _relative(definition, base),
         _relative(side_file, base) if side_file is not None else None,
         tuple(sorted((variables or {}).items())),
+        backends,
     )
     return Generated(render(planned, _name(api.title, definition), target, command), planned)
 

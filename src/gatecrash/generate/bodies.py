@@ -24,6 +24,7 @@ from typing import Any
 import jsonschema
 
 from gatecrash.emulator.model import JsonSchema
+from gatecrash.emulator.validation import body_validator
 
 # A value of another JSON type than the schema asks for, per declared type.
 _WRONG_VALUE: Mapping[str, Any] = {
@@ -173,7 +174,7 @@ def _refused(schema: JsonSchema, candidates: tuple[InvalidBody, ...]) -> tuple[I
 
 
 def _accepts(schema: Mapping[str, Any], body: Any) -> bool:
-    return jsonschema.Draft4Validator(schema).is_valid(body)
+    return body_validator(schema).is_valid(body)
 
 
 def _type_of(schema: JsonSchema) -> str:

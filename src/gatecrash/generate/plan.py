@@ -17,10 +17,13 @@ from dataclasses import dataclass, field, replace
 from fnmatch import fnmatchcase
 from typing import Any
 
+from gatecrash.emulator import standins
 from gatecrash.emulator.auth.iam import method_arn, resource_matches
+from gatecrash.emulator.lambdas import function_name_from_uri
 from gatecrash.emulator.model import (
     Api,
     AuthorizationType,
+    IntegrationType,
     Method,
     Parameter,
     ParameterLocation,
@@ -35,6 +38,7 @@ _UNKNOWN_METHODS = ("DELETE", "PATCH", "PUT", "POST", "GET", "HEAD", "OPTIONS")
 _PATH_PARAM = re.compile(r"\{([^}+]+)(\+?)\}")
 MAX_BURST = 500  # a burst larger than this is load, not a probe: left to a load phase written by hand
 JSON = "application/json"
+_PLACEHOLDER = re.compile(r"\$\{(?!stageVariables\.)[^}]*\}")
 
 
 class Gate(enum.StrEnum):
@@ -47,6 +51,8 @@ class CredentialUse(enum.StrEnum):
     API_KEY = "api-key"  # a key the stage accepts
     MADE_UP_KEY = "made-up-key"  # a key no stage knows
     CALLER = "caller"  # SigV4 credentials
+    ID_TOKEN = "id-token"  # a Cognito ID token (methods without authorization scopes)
+    ACCESS_TOKEN = "access-token"  # a Cognito access token carrying the methods' scopes
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +84,7 @@ class PlannedProbe:
     note: str = ""  # why it is commented out, or what it costs
     burst: int | None = None  # a burst of this many requests instead of one
     expect: tuple[tuple[str, int, int], ...] = ()
+    wait_s: float = 0.0  # how long the probe takes by design (a slow-backend probe waits for the timeout)
 
     @property
     def requests(self) -> int:
@@ -123,6 +130,9 @@ class _Auth:
 
     items: tuple[tuple[str, str], ...] = ()
     missing: str | None = None
+    # What a Lambda authorizer reads: the identity sources, filled with the token its stand-in allows.
+    headers: tuple[tuple[str, str], ...] = ()
+    query: tuple[tuple[str, str], ...] = ()
 
 
 @dataclass(slots=True)
@@ -159,6 +169,7 @@ def _plan_method(planner: _Planner, method: Method) -> MethodPlan:
         *_api_key_probes(planner, method),
         *_iam_probes(planner, method),
         *_authorizer_probes(planner, method),
+        *_slow_backend(planner, method),
         *_throttle_burst(planner, method),
     ]
     kept = [p for p in candidates if not planner.options.modes or p.mode in planner.options.modes]
@@ -181,7 +192,7 @@ def _finish(planner: _Planner, probe: PlannedProbe) -> PlannedProbe:
     if (probe.gate is Gate.BACKEND and options.include_backend) or (probe.gate is Gate.LOAD and options.include_load):
         probe = replace(probe, gate=Gate.ENABLED)
     for key, value in probe.request.auth:
-        if key in ("api-key", "sigv4"):
+        if key in ("api-key", "sigv4", "jwt"):
             planner.used.add(CredentialUse(value))
     name, n = probe.name, 2
     while name in planner.names:
@@ -225,10 +236,16 @@ def _base_request(method: Method, auth: _Auth, leave_out: Parameter | None = Non
     return Request(
         method=_concrete_method(method),
         path=_fill_path(method.resource_path),
-        query=present(ParameterLocation.QUERYSTRING),
-        headers=present(ParameterLocation.HEADER),
+        query=_merged(present(ParameterLocation.QUERYSTRING), auth.query),
+        headers=_merged(present(ParameterLocation.HEADER), auth.headers),
         auth=auth.items,
     )
+
+
+def _merged(values: tuple[tuple[str, str], ...], extra: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
+    """`values` with `extra` set over them (names compared without case)."""
+    taken = {name.lower() for name, _ in extra}
+    return tuple((n, v) for n, v in values if n.lower() not in taken) + extra
 
 
 def _json_model(method: Method) -> Mapping[str, Any] | None:
@@ -252,8 +269,16 @@ def _with_valid_body(method: Method, request: Request) -> Request | str:
 def _valid_auth(planner: _Planner, method: Method) -> _Auth:
     """Credentials that pass the method's authorization and key check (one credential per request)."""
     kind = method.authorization.type
-    if kind in (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS):
-        return _Auth(missing=f"needs a {kind.value} token the authorizer accepts: write this probe by hand")
+    key = (("api-key", CredentialUse.API_KEY.value),) if method.api_key_required else ()
+    if kind is AuthorizationType.CUSTOM:
+        return _stand_in_authorizer(planner, method, key)
+    if kind is AuthorizationType.COGNITO_USER_POOLS:
+        if key:
+            return _Auth(missing="needs a token and an API key; a scenario request carries one credential")
+        if _local_pool(planner) is None:
+            return _Auth(missing="needs a Cognito token: give the side file a local user pool (--side-file-out)")
+        use = CredentialUse.ACCESS_TOKEN if method.authorization.scopes else CredentialUse.ID_TOKEN
+        return _Auth(items=(("jwt", use.value),))
     if kind is AuthorizationType.AWS_IAM and method.api_key_required:
         return _Auth(missing="needs a signature and an API key; a scenario request carries one credential")
     if kind is AuthorizationType.AWS_IAM:
@@ -263,6 +288,37 @@ def _valid_auth(planner: _Planner, method: Method) -> _Auth:
     if method.api_key_required:
         return _Auth(items=(("api-key", CredentialUse.API_KEY.value),))
     return _Auth()
+
+
+def _stand_in_authorizer(planner: _Planner, method: Method, key: tuple[tuple[str, str], ...]) -> _Auth:
+    """The identity sources a Lambda authorizer reads, when the side file runs it as gatecrash's stand-in."""
+    config = planner.api.authorizers.get(method.authorization.authorizer or "", {})
+    name = function_name_from_uri(str(config.get("authorizerUri", "")))
+    function = planner.stage.functions.get(name) if planner.stage is not None and name else None
+    if function is None or function.handler != standins.AUTHORIZER_HANDLER:
+        return _Auth(missing="needs a token the Lambda authorizer accepts: write this probe by hand")
+    headers: list[tuple[str, str]] = []
+    query: list[tuple[str, str]] = []
+    for source in _identity_sources(planner.api, method):
+        if source.startswith("method.request.header."):
+            headers.append((source.removeprefix("method.request.header."), standins.AUTHORIZER_TOKEN))
+        elif source.startswith("method.request.querystring."):
+            query.append((source.removeprefix("method.request.querystring."), standins.AUTHORIZER_TOKEN))
+    return _Auth(items=key, headers=tuple(headers), query=tuple(query))
+
+
+def _local_pool(planner: _Planner) -> tuple[str, str] | None:
+    """(pool id, app client) of the side file's first pool that a Cognito authorizer names."""
+    if planner.stage is None:
+        return None
+    named = {
+        str(arn).rsplit("/", 1)[-1]
+        for config in planner.api.authorizers.values()
+        if str(config.get("type", "")).lower() == "cognito_user_pools"
+        for arn in config.get("providerARNs") or []
+    }
+    pool = next((p for p in planner.stage.user_pools if p.id in named), None)
+    return (pool.id, pool.client_ids[0]) if pool is not None else None
 
 
 def _allowed_caller(stage: StageConfig, method: Method) -> str | None:
@@ -296,6 +352,14 @@ def _stage_key(stage: StageConfig | None) -> str | None:
 
 
 def _credential(planner: _Planner, use: CredentialUse) -> Credential:
+    if use in (CredentialUse.ID_TOKEN, CredentialUse.ACCESS_TOKEN):
+        pool = _local_pool(planner)
+        assert pool is not None  # a token is used only when the side file has the pool
+        reference: tuple[tuple[str, Any], ...] = (("emulator-token", pool[0]), ("client-id", pool[1]))
+        if use is CredentialUse.ACCESS_TOKEN:
+            kept = (m for m in planner.api.methods if _kept(planner.options, m))
+            reference += (("scopes", tuple(sorted({scope for m in kept for scope in m.authorization.scopes}))),)
+        return Credential(use.value, reference, f"a Cognito {use.value} the emulator mints for its local pool")
     if use is CredentialUse.MADE_UP_KEY:
         return Credential(use.value, (("random-api-key", True),), "a key no stage knows")
     if use is CredentialUse.API_KEY:
@@ -334,11 +398,56 @@ def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
     if isinstance(request, str):
         _skip(planner, method, "ok", request)
         return
-    if request.method in SAFE_METHODS:
+    gap = _offline_gap(method)
+    if request.method in SAFE_METHODS and gap is not None:
+        yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, f"{gap} (--include backend)")
+    elif request.method in SAFE_METHODS:
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.ENABLED)
     else:
         note = f"reaches the integration: {request.method} may change data (--include backend)"
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, note)
+
+
+def _offline_gap(method: Method) -> str | None:
+    """Why the emulator cannot serve this method's integration offline, if it cannot."""
+    integration = method.integration
+    if integration is None:
+        return None
+    placeholder = _PLACEHOLDER.search(integration.uri)
+    if placeholder is not None:
+        return f"its integration URI still holds {placeholder.group(0)}: supply it with --var to send this"
+    if integration.type is IntegrationType.AWS and ":lambda:path/" not in integration.uri:
+        parts = integration.uri.split(":")
+        service = parts[4] if len(parts) > 4 else integration.uri
+        return f"reaches {service}, an AWS service the emulator does not serve: send it against AWS"
+    return None
+
+
+def _slow_backend(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
+    """A backend slower than the integration timeout: 504 (proxy integrations pass the delay header on)."""
+    mode = "integration-timeout"
+    integration = method.integration
+    if integration is None or integration.type not in (IntegrationType.AWS_PROXY, IntegrationType.HTTP_PROXY):
+        return
+    if _offline_gap(method) is not None:
+        return
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, mode, auth.missing)
+        return
+    request = _with_valid_body(method, _base_request(method, auth))
+    if isinstance(request, str):
+        _skip(planner, method, mode, request)
+        return
+    timeout_ms = integration.timeout_in_millis
+    delay = ((standins.DELAY_HEADER, str(timeout_ms + 1000)),)
+    request = replace(request, headers=_merged(request.headers, delay))
+    note = (
+        f"waits {timeout_ms / 1000:g} s for the integration timeout; the backend must be slower: "
+        f"gatecrash's stand-ins sleep as {standins.DELAY_HEADER} asks (--include backend)"
+    )
+    name = f"{_where(method)}: a backend slower than the {timeout_ms} ms timeout"
+    yield PlannedProbe(name, mode, request, Gate.BACKEND, note, wait_s=timeout_ms / 1000)
 
 
 def _validates_parameters(method: Method) -> bool:
@@ -359,12 +468,26 @@ def _missing_params(planner: _Planner, method: Method) -> Iterator[PlannedProbe]
         _skip(planner, method, mode, auth.missing)
         return
     for parameter in required:
+        if _is_identity_source(planner.api, method, parameter):
+            # Without it the authorizer answers 401 before validation runs: authorizer-unauthorized covers it.
+            _skip(planner, method, mode, f"{parameter.name} is the authorizer's identity source")
+            continue
         request = _with_valid_body(method, _base_request(method, auth, leave_out=parameter))
         if isinstance(request, str):
             _skip(planner, method, mode, request)
             return
         what = f"without {_location_word(parameter.location)} {parameter.name}"
         yield PlannedProbe(f"{_where(method)}: {what}", mode, request, _gate(planner, mode))
+
+
+def _is_identity_source(api: Api, method: Method, parameter: Parameter) -> bool:
+    if method.authorization.type not in (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS):
+        return False
+    prefix = (
+        "method.request.header." if parameter.location is ParameterLocation.HEADER else "method.request.querystring."
+    )
+    wanted = (prefix + parameter.name).lower()
+    return any(source.lower() == wanted for source in _identity_sources(api, method))
 
 
 def _location_word(location: ParameterLocation) -> str:
@@ -398,9 +521,11 @@ def _api_key_probes(planner: _Planner, method: Method) -> Iterator[PlannedProbe]
         for mode in ("missing-api-key", "invalid-api-key"):
             _skip(planner, method, mode, auth.missing)
         return
-    base = _base_request(method, _Auth())
+    # Past the authorizer (its stand-in's token), so that the key check is what answers.
+    keyless = replace(auth, items=tuple(item for item in auth.items if item[0] != "api-key"))
+    base = _base_request(method, keyless if auth.missing is None else _Auth())
     yield PlannedProbe(f"{_where(method)}: no API key", "missing-api-key", base, _gate(planner, "missing-api-key"))
-    made_up = replace(base, auth=(("api-key", CredentialUse.MADE_UP_KEY.value),))
+    made_up = replace(base, auth=(*base.auth, ("api-key", CredentialUse.MADE_UP_KEY.value)))
     yield PlannedProbe(
         f"{_where(method)}: a key no stage knows", "invalid-api-key", made_up, _gate(planner, "invalid-api-key")
     )
@@ -431,10 +556,16 @@ def _authorizer_probes(planner: _Planner, method: Method) -> Iterator[PlannedPro
     yield PlannedProbe(f"{_where(method)}: no {source} for the authorizer", mode, request, _gate(planner, mode))
 
 
-def _identity_source(api: Api, method: Method) -> str:
-    """The header the authorizer reads (Cognito: Authorization); only its absence is provoked."""
+def _identity_sources(api: Api, method: Method) -> list[str]:
+    """The authorizer's identity sources (Cognito and TOKEN default: the Authorization header)."""
     config = api.authorizers.get(method.authorization.authorizer or "", {})
-    source = str(config.get("identitySource", "method.request.header.Authorization")).split(",")[0].strip()
+    text = str(config.get("identitySource", "method.request.header.Authorization"))
+    return [part.strip() for part in text.split(",") if part.strip()]
+
+
+def _identity_source(api: Api, method: Method) -> str:
+    """The header the authorizer reads first; only its absence is provoked."""
+    source = next(iter(_identity_sources(api, method)), "method.request.header.Authorization")
     return source.rsplit(".", 1)[-1] or "Authorization"
 
 

@@ -32,6 +32,7 @@ class Target:
     definition: str
     side_file: str | None = None
     variables: tuple[tuple[str, str], ...] = ()  # the --var values the definition was generated with
+    backends: tuple[tuple[str, str], ...] = ()  # stage variable -> ASGI app served beside the emulator
 
 
 def render(plan: Plan, name: str, target: Target, command: str) -> str:
@@ -54,6 +55,9 @@ def _target(target: Target) -> list[str]:
     lines = ["target:", "  emulator:", f"    definition: {_scalar(target.definition)}"]
     if target.side_file is not None:
         lines.append(f"    side-file: {_scalar(target.side_file)}")
+    if target.backends:
+        lines.append("    backends:                # stand-ins the endpointOverrides send HTTP calls to")
+        lines.extend(f"      {_scalar(name)}: {_scalar(app)}" for name, app in target.backends)
     if target.variables:
         lines.append("    variables:               # the definition's placeholders, as --var filled them")
         lines.extend(f"      {_scalar(name)}: {_scalar(value)}" for name, value in target.variables)
@@ -69,7 +73,8 @@ def _credentials(credentials: Iterable[Credential]) -> list[str]:
 
 def _limits(plan: Plan) -> list[str]:
     requests = max(1, sum(p.requests for p in plan.probes))
-    duration = BASE_DURATION_S + math.ceil(requests * SECONDS_PER_REQUEST)
+    waits = sum(p.wait_s for p in plan.probes)
+    duration = BASE_DURATION_S + math.ceil(requests * SECONDS_PER_REQUEST + waits)
     sent = sum(p.requests for p in plan.probes if p.gate is Gate.ENABLED)
     return [
         f"limits:                      # {sent} requests as generated; room for the commented probes too",
@@ -121,7 +126,7 @@ def _flow(value: Any) -> str:
     """A value in YAML flow style: mappings and lists inline, strings plain where that reads back the same."""
     if isinstance(value, dict):
         return "{" + ", ".join(f"{_scalar(str(k))}: {_flow(v)}" for k, v in value.items()) + "}"
-    if isinstance(value, list):
+    if isinstance(value, list | tuple):
         return "[" + ", ".join(_flow(v) for v in value) + "]"
     if isinstance(value, str):
         return _scalar(value)

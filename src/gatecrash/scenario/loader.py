@@ -38,6 +38,7 @@ The format (keys in kebab-case; paths relative to the scenario file):
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
@@ -283,11 +284,15 @@ class _Reader:
         backends = self.string_map(body.get("backends", {}), (*where, "backends"))
         for name, spec in list(backends.items()):
             file_name, _, attribute = spec.partition(":")
-            backends[name] = f"{(self.base / file_name).resolve()}:{attribute}"
-            if not attribute or not (self.base / file_name).is_file():
+            if not file_name.endswith(".py"):
+                found = attribute and _importable(file_name)
+            else:
+                backends[name] = f"{(self.base / file_name).resolve()}:{attribute}"
+                found = attribute and (self.base / file_name).is_file()
+            if not found:
                 self.log.add(
                     (*where, "backends", name),
-                    f"expected 'file.py:attribute' naming an ASGI app, found {spec!r}",
+                    f"expected 'file.py:attribute' or 'package.module:attribute' naming an ASGI app, found {spec!r}",
                     hint="e.g. backend.py:app, relative to the scenario file",
                 )
         template_values = self.string_map(body.get("variables", {}), (*where, "variables"))
@@ -818,3 +823,11 @@ class _Reader:
 
 def _planned(step: Step) -> int:
     return planned_requests(step)
+
+
+def _importable(module_name: str) -> bool:
+    """Whether `package.module` can be imported (without importing it)."""
+    try:
+        return importlib.util.find_spec(module_name) is not None
+    except (ImportError, ValueError):
+        return False

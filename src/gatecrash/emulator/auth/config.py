@@ -102,7 +102,10 @@ def _read(log: ProblemLog, name: str, raw: Mapping[str, Any]) -> AuthorizerConfi
     if kind is AuthorizerKind.COGNITO_USER_POOLS:
         return _read_cognito(log, name, raw, ttl)
     uri = raw.get("authorizerUri")
-    if not isinstance(uri, str) or function_name_from_uri(uri) is None:
+    # A template placeholder left in the URI (`${lambda_invoke_arn}`: see substitute.py) is kept:
+    # probes without the identity source never invoke the authorizer, and one that does finds no
+    # function, as AWS would (a 500 AuthorizerConfigurationException).
+    if not isinstance(uri, str) or (function_name_from_uri(uri) is None and "${" not in uri):
         log.add(
             _where(name, "authorizerUri"),
             f"authorizerUri must be a Lambda invocation URI, not {uri!r}",
