@@ -2,6 +2,10 @@
 
 A run and its probes are written in one transaction, so a stop (SIGTERM, a crash, a power cut)
 leaves either the whole run or none of it; a restart reads the last number and continues.
+
+The same transaction replaces `pending`: the requests a run left UNCONFIRMED (with their answers),
+so that a restarted canary re-checks them in the logs in its first run, as the loop would have.
+The schema is versioned with `PRAGMA user_version`; opening a history migrates it in place.
 """
 
 from __future__ import annotations
@@ -10,14 +14,24 @@ import json
 import sqlite3
 from collections.abc import Iterator
 from contextlib import closing, contextmanager
+from dataclasses import asdict
 from datetime import datetime
 from pathlib import Path
+from typing import Any
 
+from gatecrash.canary.execute import Pending
 from gatecrash.canary.model import CanaryRun, ProbeOutcome, RunStatus
+from gatecrash.catalogue import Catalogue
+from gatecrash.runner.fire import StepRecord
+from gatecrash.runner.record import Observation, SentRequest
+from gatecrash.runner.verdict import StepResult, Verdict
+from gatecrash.scenario.model import Scenario, Step
 
 FILE_NAME = "history.sqlite3"
 
-_SCHEMA = """
+# Version 1: runs and probes (histories written before versioning have user_version 0 and these
+# tables: the IF NOT EXISTS makes version 1 a no-op on them).
+_V1 = """
 CREATE TABLE IF NOT EXISTS runs (
     number INTEGER PRIMARY KEY,
     scenario TEXT NOT NULL,
@@ -39,6 +53,21 @@ CREATE TABLE IF NOT EXISTS probes (
     PRIMARY KEY (run, position)
 );
 """
+# Version 2: what the last completed run left UNCONFIRMED, by position in the scenario.
+_V2 = """
+CREATE TABLE IF NOT EXISTS pending (
+    position INTEGER PRIMARY KEY,
+    run INTEGER NOT NULL,
+    scenario TEXT NOT NULL,
+    name TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    started TEXT NOT NULL,
+    finished TEXT NOT NULL,
+    result TEXT NOT NULL
+);
+"""
+_MIGRATIONS = (_V1, _V2)
+SCHEMA_VERSION = len(_MIGRATIONS)
 
 
 class History:
@@ -49,8 +78,8 @@ class History:
         self.directory = directory
         self.path = directory / FILE_NAME
         directory.mkdir(parents=True, exist_ok=True)
-        with self._connection() as connection:
-            connection.executescript(_SCHEMA)
+        with closing(sqlite3.connect(self.path, timeout=10.0)) as connection:
+            _migrate(connection)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -63,7 +92,8 @@ class History:
             (last,) = connection.execute("SELECT COALESCE(MAX(number), 0) FROM runs").fetchone()
         return int(last) + 1
 
-    def record(self, run: CanaryRun) -> None:
+    def record(self, run: CanaryRun, pending: Pending | None = None) -> None:
+        """`run`, and `pending` in place of what was pending, in one transaction."""
         with self._connection() as connection:
             connection.execute(
                 "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
@@ -86,6 +116,53 @@ class History:
                     for position, p in enumerate(run.probes)
                 ],
             )
+            connection.execute("DELETE FROM pending")
+            if pending is not None:
+                connection.executemany(
+                    "INSERT INTO pending VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                    [
+                        (
+                            position,
+                            pending.number,
+                            run.scenario,
+                            result.name,
+                            result.mode.id,
+                            pending.started.isoformat(),
+                            pending.finished.isoformat(),
+                            json.dumps(result_document(result)),
+                        )
+                        for position, result in zip(pending.positions, pending.results, strict=True)
+                    ],
+                )
+
+    def pending(self, scenario: Scenario, catalogue: Catalogue) -> Pending | None:
+        """What the last completed run of `scenario` left UNCONFIRMED, or None. An entry whose position
+        no longer holds the same probe (the scenario was edited since) is dropped: its answers
+        would be judged against another probe."""
+        with self._connection() as connection:
+            rows = connection.execute(
+                "SELECT position, run, name, mode, started, finished, result FROM pending "
+                "WHERE scenario = ? ORDER BY position",
+                (scenario.name,),
+            ).fetchall()
+        kept: list[tuple[int, StepResult]] = []
+        for position, _, name, mode, _, _, result in rows:
+            if position >= len(scenario.steps) or mode not in catalogue:
+                continue
+            step = scenario.steps[position]
+            if (step.name, step.mode) != (name, mode):
+                continue
+            kept.append((position, result_from_document(json.loads(result), step, catalogue)))
+        if not kept:
+            return None
+        _, number, _, _, started, finished, _ = rows[0]
+        return Pending(
+            number,
+            tuple(position for position, _ in kept),
+            tuple(result for _, result in kept),
+            datetime.fromisoformat(started),
+            datetime.fromisoformat(finished),
+        )
 
     def runs(self) -> list[CanaryRun]:
         with self._connection() as connection:
@@ -109,3 +186,58 @@ class History:
             )
             for number, scenario, started, duration_s, status, note in rows
         ]
+
+
+def _migrate(connection: sqlite3.Connection) -> None:
+    """Brings the file to SCHEMA_VERSION, keeping every run (each step only adds)."""
+    (version,) = connection.execute("PRAGMA user_version").fetchone()
+    for number in range(int(version), SCHEMA_VERSION):
+        connection.executescript(_MIGRATIONS[number])
+        connection.execute(f"PRAGMA user_version = {number + 1}")
+
+
+# --- a pending result as JSON: its answers and verdict; the step and the mode come from the scenario --
+
+
+def result_document(result: StepResult) -> dict[str, Any]:
+    return {
+        "verdict": result.verdict.value,
+        "reason": result.reason,
+        "observed_cause": result.observed_cause,
+        "evidence": list(result.evidence),
+        "release_spread_ms": result.record.release_spread_ms,
+        "observations": [asdict(observation) for observation in result.record.observations],
+    }
+
+
+def result_from_document(document: dict[str, Any], step: Step, catalogue: Catalogue) -> StepResult:
+    observations = tuple(_observation(raw) for raw in document["observations"])
+    return StepResult(
+        StepRecord(step, observations, document["release_spread_ms"]),
+        catalogue.get(step.mode),
+        Verdict(document["verdict"]),
+        document["reason"],
+        document["observed_cause"],
+        tuple(document["evidence"]),
+    )
+
+
+def _observation(raw: dict[str, Any]) -> Observation:
+    request = raw["request"]
+    return Observation(
+        step=raw["step"],
+        index=raw["index"],
+        request=SentRequest(
+            request["method"],
+            request["url"],
+            tuple((name, value) for name, value in request["headers"]),
+            request["body_excerpt"],
+            request["body_size"],
+        ),
+        sent_at=raw["sent_at"],
+        received_at=raw["received_at"],
+        status=raw["status"],
+        headers=tuple((name, value) for name, value in raw["headers"]),
+        body_excerpt=raw["body_excerpt"],
+        error=raw["error"],
+    )

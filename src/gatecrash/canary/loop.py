@@ -88,12 +88,15 @@ def run_canary(
     if client is not None and options.create_alarms:
         metrics.create_alarm(client, metrics.alarm_request(options.namespace, scenario.name, options.every_s))
     done: list[CanaryRun] = []
-    pending: Pending | None = None  # what the previous run left UNCONFIRMED
+    # What the last completed run left UNCONFIRMED, this process's or a previous one's (a restart).
+    pending = history.pending(scenario, catalogue)
     start = time.monotonic()
     while not stop.is_set():
-        run, pending = _one_run(scenario, target, catalogue, options, abandoning, history.next_number(), pending)
+        run, left = _one_run(scenario, target, catalogue, options, abandoning, history.next_number(), pending)
+        if run.status is RunStatus.COMPLETED:
+            pending = left  # otherwise the re-check did not happen: it stays for the next run
         run = _published(run, client, options)
-        history.record(run)
+        history.record(run, pending)
         write_page(options.history_dir, history.runs())
         done.append(run)
         if on_run is not None:
