@@ -89,9 +89,17 @@ def _explain(exc: Exception, group: str, location: LogLocation) -> LogsError:
 
 
 def events_in_window(
-    client: CloudWatchLogsClient, group: str, start_ms: int, end_ms: int, location: LogLocation
+    client: CloudWatchLogsClient,
+    group: str,
+    start_ms: int,
+    end_ms: int,
+    location: LogLocation,
+    missing_ok: bool = False,
 ) -> Iterator[LogEvent]:
-    """Every event of `group` from `start_ms` to `end_ms`, following nextToken."""
+    """Every event of `group` from `start_ms` to `end_ms`, following nextToken.
+
+    With `missing_ok`, a group that does not exist yet has no events instead of being an error.
+    """
     try:
         paginator = client.get_paginator("filter_log_events")
         for page in paginator.paginate(logGroupName=group, startTime=start_ms, endTime=end_ms):
@@ -100,7 +108,15 @@ def events_in_window(
                     group, event.get("logStreamName", ""), event.get("timestamp", 0), event.get("message", "")
                 )
     except Exception as exc:  # botocore raises many types; each becomes an explained LogsError
+        if missing_ok and _not_found(exc):
+            return
         raise _explain(exc, group, location) from exc
+
+
+def _not_found(exc: Exception) -> bool:
+    from botocore.exceptions import ClientError
+
+    return isinstance(exc, ClientError) and exc.response.get("Error", {}).get("Code") == "ResourceNotFoundException"
 
 
 def fetch_requests(
@@ -117,7 +133,12 @@ def fetch_requests(
     give_up = time.monotonic() + deadline_s
     window = (max(0, start_ms - CLOCK_SKEW_MS), end_ms + CLOCK_SKEW_MS)
     while True:
-        execution = parse_execution_events(events_in_window(client, location.execution_log_group, *window, location))
+        # API Gateway creates the execution log group with its first line, and some requests write
+        # none (an unknown route's 403): with access logging on, their access records are the evidence.
+        execution_events = events_in_window(
+            client, location.execution_log_group, *window, location, missing_ok=location.access_log_group is not None
+        )
+        execution = parse_execution_events(execution_events)
         records = []
         if location.access_log_group is not None:
             for event in events_in_window(client, location.access_log_group, *window, location):

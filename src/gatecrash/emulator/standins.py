@@ -61,10 +61,14 @@ def authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
 
     API Gateway has already refused a request without the identity source (401) before invoking it.
     The output is the documented authorizer response: a principal and an IAM policy allowing
-    `execute-api:Invoke` on the method ARN it was given.
+    `execute-api:Invoke` on the stage of the method ARN it was given.
     https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-lambda-authorizer-output.html
     """
-    statement = {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": event.get("methodArn", "*")}
+    # The whole stage, not just this method: API Gateway caches the policy per identity (TTL) and
+    # applies it to every method that identity calls next.
+    method_arn = str(event.get("methodArn", ""))
+    resource = "/".join(method_arn.split("/")[:2]) + "/*" if method_arn.count("/") >= 2 else "*"
+    statement = {"Action": "execute-api:Invoke", "Effect": "Allow", "Resource": resource}
     return {
         "principalId": f"{STAND_IN}-stand-in",
         "policyDocument": {"Version": "2012-10-17", "Statement": [statement]},

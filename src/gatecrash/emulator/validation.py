@@ -83,7 +83,8 @@ _SHORTHAND_DASH = re.compile(r"(?<!\\)(\\[wdsWDS])-")
 
 
 @lru_cache(maxsize=512)
-def _compiled(pattern: str) -> re.Pattern[str] | None:
+def java_pattern(pattern: str) -> re.Pattern[str] | None:
+    """`pattern` read as Java reads it, compiled for Python; None when neither can read it."""
     try:
         return re.compile(_SHORTHAND_DASH.sub(r"\1\\-", pattern))
     except re.error:
@@ -93,7 +94,7 @@ def _compiled(pattern: str) -> re.Pattern[str] | None:
 def _java_pattern(
     validator: jsonschema.protocols.Validator, pattern: str, instance: Any, schema: Any
 ) -> Iterator[ValidationError]:
-    compiled = _compiled(pattern)
+    compiled = java_pattern(pattern)
     if validator.is_type(instance, "string") and compiled is not None and not compiled.search(instance):
         yield ValidationError(f"{instance!r} does not match {pattern!r}")
 

@@ -2,7 +2,8 @@
 
 The valid body is the schema's own `example` when it has one (a person wrote it; it reads best),
 else the minimal instance derived from the schema by hand: required properties only, each the
-first enum value, its example, the minimum, or the shortest string the length rules allow. It is
+first enum value, its example, the minimum, or the shortest string the length rules allow; a
+string with a `pattern` is drawn from hypothesis's `from_regex` and shrunk, derandomized. It is
 deterministic by construction, so regenerating gives the same bytes.
 
 Why not hypothesis-jsonschema, as the issue suggests: it installs from PyPI, but version 0.23.1
@@ -24,7 +25,7 @@ from typing import Any
 import jsonschema
 
 from gatecrash.emulator.model import JsonSchema
-from gatecrash.emulator.validation import body_validator
+from gatecrash.emulator.validation import body_validator, java_pattern
 
 # A value of another JSON type than the schema asks for, per declared type.
 _WRONG_VALUE: Mapping[str, Any] = {
@@ -115,8 +116,48 @@ def _array(schema: Mapping[str, Any], depth: int) -> Any:
 
 def _string(schema: Mapping[str, Any], _depth: int) -> Any:
     shortest, longest = int(schema.get("minLength", 0)), schema.get("maxLength")
+    if isinstance(schema.get("pattern"), str):
+        found = _matching(schema["pattern"], shortest, int(longest) if longest is not None else None)
+        if found is not None:
+            return found
     text = "example" if longest is None or int(longest) >= len("example") else "x"
     return text.ljust(shortest, "x")
+
+
+@lru_cache(maxsize=256)
+def _matching(pattern: str, shortest: int, longest: int | None) -> str | None:
+    """A simple string the pattern matches within the lengths: hypothesis's `from_regex`.
+
+    Derandomized and without an example database, so the same pattern gives the same string on
+    every machine (regeneration is byte-identical).
+    """
+    from hypothesis import HealthCheck, Phase, find, settings, strategies as st
+    from hypothesis.errors import NoSuchExample
+
+    compiled = java_pattern(pattern)
+    if compiled is None:
+        return None
+
+    def fits(text: str) -> bool:
+        within = shortest <= len(text) <= (longest if longest is not None else len(text))
+        return within and text.isprintable() and bool(compiled.search(text))
+
+    # Generation only: derandomized, hypothesis tries the simplest string first; shrinking adds
+    # time and nothing readable.
+    quiet = settings(
+        database=None,
+        derandomize=True,
+        max_examples=100,
+        phases=[Phase.generate],
+        suppress_health_check=list(HealthCheck),
+        deadline=None,
+    )
+    try:
+        return find(st.from_regex(compiled), fits, settings=quiet)
+    except NoSuchExample:
+        return None
+    except Exception:  # hypothesis cannot draw from every regex (some Python-only syntax): fall back
+        return None
 
 
 def _number(schema: Mapping[str, Any], _depth: int) -> Any:

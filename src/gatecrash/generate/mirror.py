@@ -119,7 +119,8 @@ def _functions(api: Api) -> dict[str, dict[str, Any]]:
     """Every Lambda function the definition names, by name, with the stand-in for its role."""
     functions: dict[str, dict[str, Any]] = {}
     for config in api.authorizers.values():
-        name = function_name_from_uri(str(config.get("authorizerUri", "")))
+        uri = str(config.get("authorizerUri", ""))
+        name = function_name_from_uri(uri) if "${" not in uri else None
         if name is not None and str(config.get("type", "")).lower() in ("token", "request"):
             functions.setdefault(name, {"handler": standins.AUTHORIZER_HANDLER})
     for method in api.methods:
@@ -127,7 +128,7 @@ def _functions(api: Api) -> dict[str, dict[str, Any]]:
         if integration is None or integration.type not in (IntegrationType.AWS_PROXY, IntegrationType.AWS):
             continue
         name = function_name_from_uri(integration.uri)
-        if name is None or ":lambda:path/" not in integration.uri:
+        if name is None or ":lambda:path/" not in integration.uri or "${" in integration.uri:
             continue
         handler = standins.PROXY_HANDLER if integration.type is IntegrationType.AWS_PROXY else standins.LAMBDA_HANDLER
         entry = functions.setdefault(name, {"handler": handler})

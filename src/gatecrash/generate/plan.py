@@ -237,15 +237,20 @@ def _base_request(method: Method, auth: _Auth, leave_out: Parameter | None = Non
         method=_concrete_method(method),
         path=_fill_path(method.resource_path),
         query=_merged(present(ParameterLocation.QUERYSTRING), auth.query),
-        headers=_merged(present(ParameterLocation.HEADER), auth.headers),
+        headers=_merged(present(ParameterLocation.HEADER), auth.headers + _token_header(auth)),
         auth=auth.items,
     )
+
+
+def _token_header(auth: _Auth) -> tuple[tuple[str, str], ...]:
+    # A `jwt` credential is sent as the Authorization header: no literal value may stand beside it.
+    return (("Authorization", ""),) if any(kind == "jwt" for kind, _ in auth.items) else ()
 
 
 def _merged(values: tuple[tuple[str, str], ...], extra: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """`values` with `extra` set over them (names compared without case)."""
     taken = {name.lower() for name, _ in extra}
-    return tuple((n, v) for n, v in values if n.lower() not in taken) + extra
+    return tuple((n, v) for n, v in values if n.lower() not in taken) + tuple((n, v) for n, v in extra if v)
 
 
 def _json_model(method: Method) -> Mapping[str, Any] | None:
@@ -399,7 +404,7 @@ def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
         _skip(planner, method, "ok", request)
         return
     gap = _offline_gap(method)
-    if request.method in SAFE_METHODS and gap is not None:
+    if gap is not None:
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, f"{gap} (--include backend)")
     elif request.method in SAFE_METHODS:
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.ENABLED)
