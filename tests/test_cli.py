@@ -196,3 +196,23 @@ def test_token_mints_a_jwt_of_the_local_pool() -> None:
     assert json.loads(base64.urlsafe_b64decode(header + "=" * (-len(header) % 4)))["alg"] == "RS256"
     wrong = run("token", "--side-file", "scenarios/demo/stage.yaml", "--pool", "us-east-1_demo0002")
     assert wrong.returncode == 2 and "us-east-1_demo0001" in wrong.stderr
+
+
+def test_generate_with_an_offline_side_file_then_run_confirms_petstore(tmp_path: Path) -> None:
+    petstore = ROOT.parent / "shared" / "exports" / "15-aws-petstore-example.json"
+    scenario, side = tmp_path / "petstore.yaml", tmp_path / "petstore.side.yaml"
+    generated = run("generate", str(petstore), "-o", str(scenario), "--side-file-out", str(side))
+    assert generated.returncode == 0, generated.stderr
+    assert f"wrote the offline side file {side}" in generated.stderr
+    assert "endpointOverrides:" in side.read_text()
+    result = run("run", str(scenario), "--reports", str(tmp_path / "reports"))
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "8 probes: 8 CONFIRMED." in result.stdout
+
+
+def test_generate_refuses_reading_and_writing_a_side_file_at_once(tmp_path: Path) -> None:
+    both = ("--side-file", str(DEMO / "stage.yaml"), "--side-file-out", str(tmp_path / "side.yaml"))
+    result = run("generate", str(DEMO / "api.yaml"), *both)
+    assert result.returncode == 2
+    assert "--side-file reads a side file and --side-file-out writes one" in result.stderr
+    assert "Traceback" not in result.stderr

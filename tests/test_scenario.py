@@ -210,3 +210,26 @@ def test_bad_expectations_and_faults(tmp_path: Path) -> None:
         "$.probes[1].request.auth.fault: unknown SigV4 fault 'wrong-secrets' (did you mean 'wrong-secret'?" in p
         for p in found
     )
+
+
+def test_a_backend_may_be_an_importable_module_and_an_unknown_one_is_reported(tmp_path: Path) -> None:
+    api = (DEMO / "api.yaml").resolve()
+    good = write(
+        tmp_path,
+        f"""
+        name: stand-in
+        target:
+          emulator:
+            definition: {api}
+            backends: {{stand_in: "gatecrash.emulator.standins:http_backend"}}
+        limits: {{max-requests: 10, max-duration: 60s}}
+        probes:
+          - {{name: p, mode: ok, request: {{method: GET, path: /pets}}}}
+        """,
+    )
+    scenario = load_scenario(good, MODES)
+    assert isinstance(scenario.target, EmulatorTarget)
+    assert scenario.target.backends == {"stand_in": "gatecrash.emulator.standins:http_backend"}
+    good.write_text(good.read_text().replace("gatecrash.emulator.standins", "gatecrash.no_such_module"))
+    [problem] = problems(good)
+    assert "$.target.emulator.backends.stand_in: expected 'file.py:attribute' or 'package.module:attribute'" in problem

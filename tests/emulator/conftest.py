@@ -43,3 +43,7 @@ def client(demo: EmulatorServer) -> Iterator[httpx.Client]:
     assert demo.endpoints is not None
     with httpx.Client(base_url=demo.endpoints.base_url, timeout=10) as http:
         yield http
+
+
+# `emulator` (start an emulator from a definition and side file text) serves other modules too.
+from tests.emulator.test_configured import emulator  # noqa: E402, F401

@@ -19,6 +19,7 @@ from gatecrash.generate import Generated, Options, generate
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import Verdict
 from gatecrash.scenario import load_scenario
+from tests.conftest import DEMO
 from tests.emulator.test_substitution import EXPORT_VARIABLES, EXPORTS
 
 PETSTORE = "15-aws-petstore-example.json"
@@ -241,3 +242,30 @@ def test_slow_backend_probes_meet_the_integration_timeout(catalogue: Catalogue, 
         "GET /endpoint: ok": [200],
         "GET /endpoint: a backend slower than the 300 ms timeout": [504],
     }
+
+
+def test_the_demo_api_on_stand_ins_runs_every_probe_confirmed(
+    catalogue: Catalogue, tmp_path: Path, integration_calls: set[str]
+) -> None:
+    output = tmp_path / "probes.yaml"
+    side = tmp_path / "stand-ins.yaml"
+    generated = generate(DEMO / "api.yaml", catalogue, Options(), output=output, mirror_out=side)
+    output.write_text(generated.text, encoding="utf-8")
+    # The demo's methods built to fail run on stand-ins here, except the one broken in the definition
+    # itself: a MOCK mapping to an undeclared status can never answer 2xx, so it is probed as that.
+    [report] = [p for p in generated.plan.probes if p.request.path == "/report" and p.mode != "unknown-route"]
+    assert (report.mode, report.gate.value) == ("mapping-error", "enabled")
+    assert ("GET /report", "ok") in {(s.where, s.mode) for s in generated.plan.skipped}
+    result = _run(catalogue, output)
+    assert not _unconfirmed(result)
+    assert {"ok", "authorizer-unauthorized", "unsigned-iam", "missing-api-key"} <= {r.mode.id for r in result.results}
+    assert not integration_calls & _request_ids(result, ok=False)
+    # Regenerating gives the same scenario and the same side file, byte for byte.
+    first = side.read_bytes()
+    again = generate(DEMO / "api.yaml", catalogue, Options(), output=output, mirror_out=side)
+    assert again.text == generated.text and side.read_bytes() == first
+
+
+def test_a_side_file_is_read_or_written_not_both(catalogue: Catalogue, tmp_path: Path) -> None:
+    with pytest.raises(ValueError, match="read or written, not both"):
+        generate(DEMO / "api.yaml", catalogue, side_file=DEMO / "stage.yaml", mirror_out=tmp_path / "side.yaml")

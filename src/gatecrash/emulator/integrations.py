@@ -539,7 +539,7 @@ class IntegrationRunner:
         endpoint_status: str | None = None,
     ) -> Result:
         """Select the integration response (`selector` None: the default only) and apply it."""
-        chosen = _select(integration.responses, selector)
+        chosen = select_response(integration.responses, selector)
         if chosen is None:
             # Real log of an AWS integration with no matching and no default integration response.
             return internal_error(
@@ -627,7 +627,8 @@ def _b64decode(data: bytes) -> bytes | None:
         return None
 
 
-def _select(responses: tuple[IntegrationResponse, ...], selector: str | None) -> IntegrationResponse | None:
+def select_response(responses: tuple[IntegrationResponse, ...], selector: str | None) -> IntegrationResponse | None:
+    """The integration response whose selection pattern matches `selector`, else the default one."""
     default = None
     for response in responses:
         pattern = response.selection_pattern

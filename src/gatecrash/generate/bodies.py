@@ -124,6 +124,11 @@ def _string(schema: Mapping[str, Any], _depth: int) -> Any:
     return text.ljust(shortest, "x")
 
 
+def string_matching(pattern: str) -> str | None:
+    """A printable string `pattern` matches (as API Gateway's Java regex reads it), or None."""
+    return _matching(pattern, 0, None)
+
+
 @lru_cache(maxsize=256)
 def _matching(pattern: str, shortest: int, longest: int | None) -> str | None:
     """A simple string the pattern matches within the lengths: hypothesis's `from_regex`.

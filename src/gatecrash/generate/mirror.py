@@ -4,7 +4,9 @@ A definition names things the emulator cannot have: Lambda functions, user pools
 other hosts, and (outside the definition) the stage's keys and callers. `gatecrash generate
 DEFINITION --side-file-out F` writes this side file so the generated scenario runs end to end
 offline: every function becomes one of gatecrash's stand-ins (`emulator/standins.py`), every HTTP
-endpoint's origin is rerouted to the stand-in HTTP backend that the scenario serves, and the stage
+endpoint's origin is rerouted to the stand-in HTTP backend that the scenario serves (an endpoint
+whose host is a stage variable, `http://${stageVariables.backend}/...`, gets a stand-in served as
+that variable), and the stage
 gets one usage plan and key, one local IAM caller and one local pool per Cognito authorizer.
 
 Pure: the `Api` in, the side-file document and the scenario's backends out. Nothing here is a real
@@ -74,11 +76,11 @@ def offline_mirror(api: Api) -> Mirror:
     if pools:
         document["userPools"] = [{"id": pool, "clientIds": [CLIENT_ID], "signingKeySeed": POOL_SEED} for pool in pools]
     overrides = _endpoint_overrides(api)
-    backends: tuple[tuple[str, str], ...] = ()
+    served = set(_stage_variable_hosts(api))
     if overrides:
         document["endpointOverrides"] = overrides
-        backends = ((STAND_IN_BACKEND, standins.HTTP_BACKEND),)
-    return Mirror(document, backends)
+        served.add(STAND_IN_BACKEND)
+    return Mirror(document, tuple((name, standins.HTTP_BACKEND) for name in sorted(served)))
 
 
 def render_mirror(mirror: Mirror) -> str:
@@ -163,6 +165,21 @@ def _endpoint_overrides(api: Api) -> dict[str, str]:
             origins.add(origin)
     target = f"http://${{stageVariables.{STAND_IN_BACKEND}}}"
     return {origin: target for origin in sorted(origins)}
+
+
+_STAGE_VARIABLE_HOST = re.compile(r"^http://\$\{stageVariables\.([A-Za-z0-9_]+)\}(?:[/?]|$)")
+
+
+def _stage_variable_hosts(api: Api) -> list[str]:
+    """Stage variables that are an HTTP endpoint's whole host: the scenario serves a stand-in as each."""
+    names: set[str] = set()
+    for method in api.methods:
+        integration = method.integration
+        if integration is not None and integration.type in (IntegrationType.HTTP, IntegrationType.HTTP_PROXY):
+            match = _STAGE_VARIABLE_HOST.match(integration.uri)
+            if match:
+                names.add(match.group(1))
+    return sorted(names)
 
 
 def http_origin(uri: str) -> str | None:

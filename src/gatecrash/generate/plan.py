@@ -19,6 +19,7 @@ from typing import Any
 
 from gatecrash.emulator import standins
 from gatecrash.emulator.auth.iam import method_arn, resource_matches
+from gatecrash.emulator.integrations import select_response
 from gatecrash.emulator.lambdas import function_name_from_uri
 from gatecrash.emulator.model import (
     Api,
@@ -30,7 +31,7 @@ from gatecrash.emulator.model import (
     StageConfig,
     ThrottleLimit,
 )
-from gatecrash.generate.bodies import NoValidBody, invalid_bodies, valid_body
+from gatecrash.generate.bodies import NoValidBody, invalid_bodies, string_matching, valid_body
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # `ok` on these is sent by default: no side effects by HTTP's contract
 # Tried in this order for `unknown-route`: the first method the resource does not have.
@@ -302,13 +303,21 @@ def _stand_in_authorizer(planner: _Planner, method: Method, key: tuple[tuple[str
     function = planner.stage.functions.get(name) if planner.stage is not None and name else None
     if function is None or function.handler != standins.AUTHORIZER_HANDLER:
         return _Auth(missing="needs a token the Lambda authorizer accepts: write this probe by hand")
+    token = standins.AUTHORIZER_TOKEN
+    expression = config.get("identityValidationExpression")
+    if isinstance(expression, str) and str(config.get("type", "")).lower() == "token":
+        # API Gateway refuses a token the expression does not match (401) before invoking the function.
+        matching = string_matching(expression)
+        if matching is None:
+            return _Auth(missing=f"no token matches the identityValidationExpression {expression!r}")
+        token = matching
     headers: list[tuple[str, str]] = []
     query: list[tuple[str, str]] = []
     for source in _identity_sources(planner.api, method):
         if source.startswith("method.request.header."):
-            headers.append((source.removeprefix("method.request.header."), standins.AUTHORIZER_TOKEN))
+            headers.append((source.removeprefix("method.request.header."), token))
         elif source.startswith("method.request.querystring."):
-            query.append((source.removeprefix("method.request.querystring."), standins.AUTHORIZER_TOKEN))
+            query.append((source.removeprefix("method.request.querystring."), token))
     return _Auth(items=key, headers=tuple(headers), query=tuple(query))
 
 
@@ -403,6 +412,13 @@ def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
     if isinstance(request, str):
         _skip(planner, method, "ok", request)
         return
+    fault = _mock_mapping_fault(method)
+    if fault is not None:
+        gate = Gate.ENABLED if request.method in SAFE_METHODS else Gate.BACKEND
+        note = "" if gate is Gate.ENABLED else "may change data (--include backend)"
+        _skip(planner, method, "ok", f"it cannot answer 2xx: {fault}")
+        yield PlannedProbe(f"{_where(method)}: {fault}", "mapping-error", request, gate, note)
+        return
     gap = _offline_gap(method)
     if gap is not None:
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, f"{gap} (--include backend)")
@@ -411,6 +427,30 @@ def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
     else:
         note = f"reaches the integration: {request.method} may change data (--include backend)"
         yield PlannedProbe(f"{_where(method)}: ok", "ok", request, Gate.BACKEND, note)
+
+
+_MOCK_STATUS = re.compile(r'"statusCode"\s*:\s*"?(\d{3})\b')
+
+
+def _mock_mapping_fault(method: Method) -> str | None:
+    """A MOCK whose own configuration maps every call to a 500, as the emulator and AWS apply it.
+
+    The request template's statusCode selects an integration response; one the method does not
+    declare is "Output mapping refers to an invalid method response" (catalogue: mapping-error).
+    """
+    integration = method.integration
+    if integration is None or integration.type is not IntegrationType.MOCK or not method.response_status_codes:
+        return None
+    template = integration.request_templates.get(JSON)
+    found = _MOCK_STATUS.search(template) if template is not None else None
+    if found is None:
+        return None
+    chosen = select_response(integration.responses, found.group(1))
+    if chosen is None:
+        return f"no integration response maps status {found.group(1)}"
+    if chosen.status_code not in method.response_status_codes:
+        return f"its integration response answers {chosen.status_code}, which the method does not declare"
+    return None
 
 
 def _offline_gap(method: Method) -> str | None:
