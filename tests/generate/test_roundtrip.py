@@ -10,6 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings, strategies as st
 
 from gatecrash.catalogue import load_catalogue
+from gatecrash.emulator.sidefile import load_side_file
 from gatecrash.generate import Options, generate
 from gatecrash.scenario import load_scenario
 
@@ -79,9 +80,15 @@ def test_generated_scenarios_load_and_regenerate_identically(document: dict[str,
         definition = Path(folder) / "api.json"
         definition.write_text(json.dumps(document))
         out = Path(folder) / "scenario.yaml"
+        # Half the time with the offline side file of stand-ins: it must load, and regenerate identically too.
+        side = Path(folder) / "side.yaml" if include else None
         options = Options(include_backend=include, include_load=include)
-        text = generate(definition, CATALOGUE, options, output=out).text
+        text = generate(definition, CATALOGUE, options, output=out, mirror_out=side).text
         out.write_text(text)
         scenario = load_scenario(out, CATALOGUE.ids)
         assert scenario.limits.max_requests >= scenario.planned_requests
-        assert generate(definition, CATALOGUE, options, output=out).text == text
+        written = side.read_bytes() if side is not None else None
+        if side is not None:
+            load_side_file(side)
+        assert generate(definition, CATALOGUE, options, output=out, mirror_out=side).text == text
+        assert (side.read_bytes() if side is not None else None) == written
