@@ -1,8 +1,9 @@
 """Time `gatecrash generate` on a synthetic export of 500 methods (goal: under 2 s).
 
 The export has 125 resources of four methods each, every method with a validator, required
-parameters and a body model (a tenth of them distinct), API keys and IAM on some: every probe kind
-is planned, and every body derived and checked.
+parameters and a body model (a tenth of them distinct, each with a `pattern`), API keys and IAM on
+some: every probe kind is planned, and every body derived and checked. The offline side file of
+stand-ins (`--side-file-out`) is written too.
 """
 
 from __future__ import annotations
@@ -24,9 +25,15 @@ GOAL_S = 2.0
 def _operation(index: int) -> dict[str, Any]:
     model = {
         "type": "object",
-        "required": ["name", "size"],
+        "required": ["name", "size", "code"],
         "additionalProperties": False,
-        "properties": {f"p{index % 50}": {"type": "string"}, "name": {"type": "string"}, "size": {"type": "integer"}},
+        "properties": {
+            f"p{index % 50}": {"type": "string"},
+            "name": {"type": "string"},
+            "size": {"type": "integer"},
+            # 50 distinct patterns: each string is drawn from hypothesis's from_regex.
+            "code": {"type": "string", "pattern": f"^[A-Z]{{2}}-{index % 50}[0-9]*$"},
+        },
     }
     operation: dict[str, Any] = {
         "x-amazon-apigateway-request-validator": "all",
@@ -72,7 +79,9 @@ def main() -> int:
         definition = Path(folder) / "api.json"
         definition.write_text(json.dumps(export()))
         started = time.perf_counter()
-        generated = generate(definition, catalogue, output=Path(folder) / "scenario.yaml")
+        generated = generate(
+            definition, catalogue, output=Path(folder) / "scenario.yaml", mirror_out=Path(folder) / "side.yaml"
+        )
         elapsed = time.perf_counter() - started
     probes = len(generated.plan.probes)
     verdict = "ok" if elapsed < GOAL_S else "OVER GOAL"
