@@ -12,9 +12,10 @@ import importlib
 import importlib.util
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from types import ModuleType
 from typing import Any
 
 import uvicorn
@@ -30,24 +31,27 @@ def load_asgi_app(path: Path, attribute: str) -> Any:
     if spec is None or spec.loader is None:
         raise EnvironmentProblem(f"{path}: cannot be loaded as a Python module")
     module = importlib.util.module_from_spec(spec)
-    try:
-        spec.loader.exec_module(module)
-    except Exception as exc:
-        raise EnvironmentProblem(f"{path}: importing it failed: {type(exc).__name__}: {exc}") from exc
-    app = getattr(module, attribute, None)
-    if not callable(app):
-        raise EnvironmentProblem(f"{path}: has no ASGI app named {attribute!r}")
-    return app
+    loader = spec.loader
+
+    def execute() -> ModuleType:
+        loader.exec_module(module)
+        return module
+
+    return _app(str(path), attribute, execute)
 
 
 def load_asgi_module(module_name: str, attribute: str) -> Any:
+    return _app(module_name, attribute, lambda: importlib.import_module(module_name))
+
+
+def _app(name: str, attribute: str, load: Callable[[], ModuleType]) -> Any:
     try:
-        module = importlib.import_module(module_name)
+        module = load()
     except Exception as exc:
-        raise EnvironmentProblem(f"{module_name}: importing it failed: {type(exc).__name__}: {exc}") from exc
+        raise EnvironmentProblem(f"{name}: importing it failed: {type(exc).__name__}: {exc}") from exc
     app = getattr(module, attribute, None)
     if not callable(app):
-        raise EnvironmentProblem(f"{module_name}: has no ASGI app named {attribute!r}")
+        raise EnvironmentProblem(f"{name}: has no ASGI app named {attribute!r}")
     return app
 
 

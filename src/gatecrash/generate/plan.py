@@ -476,13 +476,8 @@ def _slow_backend(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
         return
     if _offline_gap(method) is not None:
         return
-    auth = _valid_auth(planner, method)
-    if auth.missing is not None:
-        _skip(planner, method, mode, auth.missing)
-        return
-    request = _with_valid_body(method, _base_request(method, auth))
-    if isinstance(request, str):
-        _skip(planner, method, mode, request)
+    request = _authorized_request(planner, method, mode)
+    if request is None:
         return
     timeout_ms = integration.timeout_in_millis
     delay = ((standins.DELAY_HEADER, str(timeout_ms + 1000)),)
@@ -493,6 +488,19 @@ def _slow_backend(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
     )
     name = f"{_where(method)}: a backend slower than the {timeout_ms} ms timeout"
     yield PlannedProbe(name, mode, request, Gate.BACKEND, note, wait_s=timeout_ms / 1000)
+
+
+def _authorized_request(planner: _Planner, method: Method, mode: str) -> Request | None:
+    """A request past authorization with a body the model accepts; else None, the reason noted as skipped."""
+    auth = _valid_auth(planner, method)
+    if auth.missing is not None:
+        _skip(planner, method, mode, auth.missing)
+        return None
+    request = _with_valid_body(method, _base_request(method, auth))
+    if isinstance(request, str):
+        _skip(planner, method, mode, request)
+        return None
+    return request
 
 
 def _validates_parameters(method: Method) -> bool:
@@ -544,13 +552,8 @@ def _invalid_bodies(planner: _Planner, method: Method) -> Iterator[PlannedProbe]
     model = _json_model(method)
     if model is None or not _validates_body(method):
         return
-    auth = _valid_auth(planner, method)
-    if auth.missing is not None:
-        _skip(planner, method, mode, auth.missing)
-        return
-    request = _with_valid_body(method, _base_request(method, auth))
-    if isinstance(request, str):
-        _skip(planner, method, mode, request)
+    request = _authorized_request(planner, method, mode)
+    if request is None:
         return
     for body in invalid_bodies(model, request.json):
         yield PlannedProbe(
