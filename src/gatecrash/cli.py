@@ -547,7 +547,10 @@ def _generate(args: argparse.Namespace) -> int:
             mirror_out=args.side_file_out,
         )
         if args.side_file_out is not None:
-            _err.print(f"wrote the offline side file {args.side_file_out} (stand-ins, local key)", markup=False)
+            _err.print(
+                f"wrote the offline side file {args.side_file_out} (stand-ins for what the definition names)",
+                markup=False,
+            )
     if args.output is None:
         sys.stdout.write(generated.text)
     else:

@@ -90,3 +90,32 @@ def test_a_pattern_java_reads_and_python_does_not_is_applied_as_java_reads_it() 
     assert validate_body("application/json", schema, b'{"path": "a-b_c"}').valid
     refused = validate_body("application/json", schema, b'{"path": "a b"}')
     assert not refused.valid and "does not match" in refused.validation_error
+
+
+def test_a_placeholder_authorizer_is_a_500_authorizer_configuration_error_when_invoked(emulator: Any) -> None:
+    uri = "arn:aws:apigateway:eu-west-2:lambda:path/2015-03-31/functions/${AUTHORIZER_LAMBDA_ARN}/invocations"
+    scheme = {
+        "type": "apiKey",
+        "name": "Authorization",
+        "in": "header",
+        "x-amazon-apigateway-authtype": "custom",
+        "x-amazon-apigateway-authorizer": {
+            "type": "token",
+            "authorizerUri": uri,
+            "identitySource": "method.request.header.Authorization",
+        },
+    }
+    mock = {
+        "type": "mock",
+        "requestTemplates": {"application/json": '{"statusCode": 200}'},
+        "responses": {"default": {"statusCode": "200"}},
+    }
+    document = definition(
+        {"/x": {"get": {"security": [{"auth": []}], "x-amazon-apigateway-integration": mock}}},
+        components={"securitySchemes": {"auth": scheme}},
+    )
+    _, client = emulator(document)
+    assert client.get("/x").status_code == 401  # no identity: the authorizer is never invoked
+    response = client.get("/x", headers={"Authorization": "token"})
+    assert response.status_code == 500
+    assert response.headers["x-amzn-errortype"] == "AuthorizerConfigurationException"
