@@ -17,7 +17,7 @@ every body is checked with the Draft 4 validator API Gateway uses (`emulator/val
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -61,7 +61,10 @@ def invalid_bodies(schema: JsonSchema, valid: Any) -> tuple[InvalidBody, ...]:
     """Up to three bodies, each `valid` with one rule broken, in a fixed order; only those the model refuses."""
     if not isinstance(valid, dict) or schema.get("type", "object") != "object":
         return _refused(schema, (InvalidBody(f"a body of the wrong type (the model wants {_type_of(schema)})", []),))
-    candidates = (_missing_required(schema, valid), _wrong_type(schema, valid), _extra_property(schema, valid))
+    # With combinators, the rules to break are those of the folded choice the valid body satisfies;
+    # each candidate is still checked against the whole model.
+    rules = next((flat for flat in _flattened(schema) if _accepts(flat, valid)), schema)
+    candidates = (_missing_required(rules, valid), _wrong_type(rules, valid), _extra_property(rules, valid))
     return _refused(schema, tuple(c for c in candidates if c is not None))
 
 
@@ -96,11 +99,62 @@ def _instance(schema: Any, depth: int) -> Any:
         return schema["example"]
     if isinstance(schema.get("enum"), list) and schema["enum"]:
         return schema["enum"][0]
+    if any(key in schema for key in _COMBINATORS):
+        return _combined(schema, depth)
     declared = schema.get("type")
     kind = declared[0] if isinstance(declared, list) and declared else declared
     if kind is None:
         kind = "object" if "properties" in schema else "string"
     return _BUILDERS.get(str(kind), _string)(schema, depth)
+
+
+_COMBINATORS = ("allOf", "oneOf", "anyOf")
+_MAX_ALTERNATIVES = 16  # of oneOf/anyOf choices tried per schema; the first that validates is kept
+
+
+def _combined(schema: Mapping[str, Any], depth: int) -> Any:
+    """An instance of a schema with allOf/oneOf/anyOf: each choice folded into one plain schema, tried in order."""
+    for index, flat in enumerate(_flattened(schema)):
+        if index >= _MAX_ALTERNATIVES:
+            break
+        value = _instance(flat, depth)
+        if _accepts(schema, value):
+            return value
+    return _instance({k: v for k, v in schema.items() if k not in (*_COMBINATORS, "not")}, depth)
+
+
+def _flattened(schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
+    """Plain schemas (no combinators) whose instances may satisfy `schema`: allOf merged, one choice each."""
+    base: dict[str, Any] = {k: v for k, v in schema.items() if k not in (*_COMBINATORS, "not")}
+    parts = [part for part in schema.get("allOf", []) if isinstance(part, Mapping)]
+    choices = [c for c in (*schema.get("oneOf", []), *schema.get("anyOf", [])) if isinstance(c, Mapping)]
+
+    def merged_parts(acc: dict[str, Any], rest: list[Mapping[str, Any]]) -> Iterator[dict[str, Any]]:
+        if not rest:
+            yield acc
+            return
+        for flat in _flattened(rest[0]):
+            yield from merged_parts(_merge(acc, flat), rest[1:])
+
+    for merged in merged_parts(base, parts):
+        if not choices:
+            yield merged
+        for choice in choices:
+            for flat in _flattened(choice):
+                yield _merge(merged, flat)
+
+
+def _merge(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
+    merged = {**second, **first}
+    properties = {**second.get("properties", {}), **first.get("properties", {})}
+    for name in set(first.get("properties", {})) & set(second.get("properties", {})):
+        properties[name] = _merge(first["properties"][name], second["properties"][name])
+    if properties:
+        merged["properties"] = properties
+    required = list(dict.fromkeys([*first.get("required", []), *second.get("required", [])]))
+    if required:
+        merged["required"] = required
+    return merged
 
 
 def _object(schema: Mapping[str, Any], depth: int) -> Any:
@@ -120,8 +174,22 @@ def _string(schema: Mapping[str, Any], _depth: int) -> Any:
         found = _matching(schema["pattern"], shortest, int(longest) if longest is not None else None)
         if found is not None:
             return found
+    known = _FORMATS.get(str(schema.get("format")))
+    if known is not None and shortest <= len(known) <= (int(longest) if longest is not None else len(known)):
+        return known
     text = "example" if longest is None or int(longest) >= len("example") else "x"
     return text.ljust(shortest, "x")
+
+
+# A well-formed value per common `format` (RFC 4122, RFC 3339, RFC 5322, RFC 3986); API Gateway's
+# validator does not check formats, but a backend reading the body may.
+_FORMATS: Mapping[str, str] = {
+    "uuid": "00000000-0000-4000-8000-000000000000",
+    "date-time": "2026-01-01T00:00:00Z",
+    "date": "2026-01-01",
+    "email": "someone@example.com",
+    "uri": "https://example.com/",
+}
 
 
 def string_matching(pattern: str) -> str | None:
