@@ -3,8 +3,10 @@
 The valid body is the schema's own `example` when it has one (a person wrote it; it reads best),
 else the minimal instance derived from the schema by hand: required properties only, each the
 first enum value, its example, the minimum, or the shortest string the length rules allow; a
-string with a `pattern` is drawn from hypothesis's `from_regex` and shrunk, derandomized. It is
-deterministic by construction, so regenerating gives the same bytes.
+string with a `pattern` is drawn from hypothesis's `from_regex`, derandomized; a common `format`
+(uuid, date-time, email...) gets a well-formed value; `allOf` is folded into one schema and each
+`oneOf`/`anyOf` choice tried in order until the whole model accepts the body. It is deterministic
+by construction, so regenerating gives the same bytes.
 
 Why not hypothesis-jsonschema, as the issue suggests: it installs from PyPI, but version 0.23.1
 fails on the hypothesis this project pins (6.170: `AttributeError: 'many' object has no attribute
@@ -49,7 +51,7 @@ class InvalidBody:
 
 
 class NoValidBody(Exception):
-    """The schema admits no instance derived by hand (a pattern, a combinator, contradictory rules)."""
+    """The schema admits no instance derived here (an unreadable pattern, contradictory rules)."""
 
 
 def valid_body(schema: JsonSchema) -> Any:
