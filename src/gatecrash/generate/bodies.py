@@ -122,12 +122,12 @@ def _combined(schema: Mapping[str, Any], depth: int) -> Any:
         value = _instance(flat, depth)
         if _accepts(schema, value):
             return value
-    return _instance({k: v for k, v in schema.items() if k not in (*_COMBINATORS, "not")}, depth)
+    return _instance(_plain(schema), depth)
 
 
 def _flattened(schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
     """Plain schemas (no combinators) whose instances may satisfy `schema`: allOf merged, one choice each."""
-    base: dict[str, Any] = {k: v for k, v in schema.items() if k not in (*_COMBINATORS, "not")}
+    base = _plain(schema)
     parts = [part for part in schema.get("allOf", []) if isinstance(part, Mapping)]
     choices = [c for c in (*schema.get("oneOf", []), *schema.get("anyOf", [])) if isinstance(c, Mapping)]
 
@@ -144,6 +144,11 @@ def _flattened(schema: Mapping[str, Any]) -> Iterator[dict[str, Any]]:
         for choice in choices:
             for flat in _flattened(choice):
                 yield _merge(merged, flat)
+
+
+def _plain(schema: Mapping[str, Any]) -> dict[str, Any]:
+    """The schema without its combinators (and `not`, which no instance is built from)."""
+    return {k: v for k, v in schema.items() if k not in (*_COMBINATORS, "not")}
 
 
 def _merge(first: Mapping[str, Any], second: Mapping[str, Any]) -> dict[str, Any]:
@@ -195,8 +200,11 @@ _FORMATS: Mapping[str, str] = {
 
 
 def string_matching(pattern: str) -> str | None:
-    """A printable string `pattern` matches (as API Gateway's Java regex reads it), or None."""
-    return _matching(pattern, 0, None)
+    """A non-empty printable string `pattern` matches (as API Gateway's Java regex reads it), or None.
+
+    Non-empty: it is sent as an identity source, and an empty one counts as missing.
+    """
+    return _matching(pattern, 1, None)
 
 
 @lru_cache(maxsize=256)
@@ -207,7 +215,6 @@ def _matching(pattern: str, shortest: int, longest: int | None) -> str | None:
     every machine (regeneration is byte-identical).
     """
     from hypothesis import HealthCheck, Phase, find, settings, strategies as st
-    from hypothesis.errors import NoSuchExample
 
     compiled = java_pattern(pattern)
     if compiled is None:
@@ -229,9 +236,7 @@ def _matching(pattern: str, shortest: int, longest: int | None) -> str | None:
     )
     try:
         return find(st.from_regex(compiled), fits, settings=quiet)
-    except NoSuchExample:
-        return None
-    except Exception:  # hypothesis cannot draw from every regex (some Python-only syntax): fall back
+    except Exception:  # NoSuchExample, or a regex hypothesis cannot draw from: the caller falls back
         return None
 
 

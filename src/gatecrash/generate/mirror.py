@@ -72,7 +72,7 @@ def offline_mirror(api: Api) -> Mirror:
         document["functions"] = functions
     if any(method.authorization.type is AuthorizationType.AWS_IAM for method in api.methods):
         document["iamCredentials"] = [_caller()]
-    pools = _pools(api)
+    pools = cognito_pool_ids(api)
     if pools:
         document["userPools"] = [{"id": pool, "clientIds": [CLIENT_ID], "signingKeySeed": POOL_SEED} for pool in pools]
     overrides = _endpoint_overrides(api)
@@ -141,7 +141,8 @@ def _functions(api: Api) -> dict[str, dict[str, Any]]:
     return dict(sorted(functions.items()))
 
 
-def _pools(api: Api) -> list[str]:
+def cognito_pool_ids(api: Api) -> list[str]:
+    """The user pools the definition's Cognito authorizers name, by id, sorted."""
     found: set[str] = set()
     for config in api.authorizers.values():
         if str(config.get("type", "")).lower() != "cognito_user_pools":

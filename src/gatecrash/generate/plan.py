@@ -32,6 +32,7 @@ from gatecrash.emulator.model import (
     ThrottleLimit,
 )
 from gatecrash.generate.bodies import NoValidBody, invalid_bodies, string_matching, valid_body
+from gatecrash.generate.mirror import cognito_pool_ids
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # `ok` on these is sent by default: no side effects by HTTP's contract
 # Tried in this order for `unknown-route`: the first method the resource does not have.
@@ -238,20 +239,22 @@ def _base_request(method: Method, auth: _Auth, leave_out: Parameter | None = Non
         method=_concrete_method(method),
         path=_fill_path(method.resource_path),
         query=_merged(present(ParameterLocation.QUERYSTRING), auth.query),
-        headers=_merged(present(ParameterLocation.HEADER), auth.headers + _token_header(auth)),
+        headers=_without_token_header(auth, _merged(present(ParameterLocation.HEADER), auth.headers)),
         auth=auth.items,
     )
 
 
-def _token_header(auth: _Auth) -> tuple[tuple[str, str], ...]:
+def _without_token_header(auth: _Auth, headers: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     # A `jwt` credential is sent as the Authorization header: no literal value may stand beside it.
-    return (("Authorization", ""),) if any(kind == "jwt" for kind, _ in auth.items) else ()
+    if not any(kind == "jwt" for kind, _ in auth.items):
+        return headers
+    return tuple((name, value) for name, value in headers if name.lower() != "authorization")
 
 
 def _merged(values: tuple[tuple[str, str], ...], extra: tuple[tuple[str, str], ...]) -> tuple[tuple[str, str], ...]:
     """`values` with `extra` set over them (names compared without case)."""
     taken = {name.lower() for name, _ in extra}
-    return tuple((n, v) for n, v in values if n.lower() not in taken) + tuple((n, v) for n, v in extra if v)
+    return tuple((n, v) for n, v in values if n.lower() not in taken) + extra
 
 
 def _json_model(method: Method) -> Mapping[str, Any] | None:
@@ -325,12 +328,7 @@ def _local_pool(planner: _Planner) -> tuple[str, str] | None:
     """(pool id, app client) of the side file's first pool that a Cognito authorizer names."""
     if planner.stage is None:
         return None
-    named = {
-        str(arn).rsplit("/", 1)[-1]
-        for config in planner.api.authorizers.values()
-        if str(config.get("type", "")).lower() == "cognito_user_pools"
-        for arn in config.get("providerARNs") or []
-    }
+    named = cognito_pool_ids(planner.api)
     pool = next((p for p in planner.stage.user_pools if p.id in named), None)
     return (pool.id, pool.client_ids[0]) if pool is not None else None
 
@@ -404,13 +402,8 @@ def _allowed_caller_any(planner: _Planner) -> str | None:
 
 
 def _ok(planner: _Planner, method: Method) -> Iterator[PlannedProbe]:
-    auth = _valid_auth(planner, method)
-    if auth.missing is not None:
-        _skip(planner, method, "ok", auth.missing)
-        return
-    request = _with_valid_body(method, _base_request(method, auth))
-    if isinstance(request, str):
-        _skip(planner, method, "ok", request)
+    request = _authorized_request(planner, method, "ok")
+    if request is None:
         return
     fault = _mock_mapping_fault(method)
     if fault is not None:
@@ -571,7 +564,7 @@ def _api_key_probes(planner: _Planner, method: Method) -> Iterator[PlannedProbe]
         return
     # Past the authorizer (its stand-in's token), so that the key check is what answers.
     keyless = replace(auth, items=tuple(item for item in auth.items if item[0] != "api-key"))
-    base = _base_request(method, keyless if auth.missing is None else _Auth())
+    base = _base_request(method, keyless)
     yield PlannedProbe(f"{_where(method)}: no API key", "missing-api-key", base, _gate(planner, "missing-api-key"))
     made_up = replace(base, auth=(*base.auth, ("api-key", CredentialUse.MADE_UP_KEY.value)))
     yield PlannedProbe(
