@@ -2,20 +2,34 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
+RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test check bench clean
+.PHONY: demo test require-chromium check bench clean
 
-$(STAMP): pyproject.toml
+# `make demo` needs only the package; `make test` adds the dev and load extras on top of it.
+$(RUNTIME_STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e .
+	touch $(RUNTIME_STAMP)
+
+$(STAMP): $(RUNTIME_STAMP)
 	$(BIN)/pip install --quiet -e '.[dev,load]'
 	touch $(STAMP)
 
-demo: $(STAMP)
+demo: $(RUNTIME_STAMP)
 	$(BIN)/gatecrash run
 
-test: $(STAMP)
+# The HTML report's test renders report.html in Debian's chromium: check for it before anything else.
+CHROMIUM ?= chromium
+require-chromium:
+	@command -v $(CHROMIUM) >/dev/null 2>&1 || { \
+	    echo "make test needs Debian's chromium (the HTML report's test renders report.html in it)." >&2; \
+	    echo "Install it:  sudo apt-get update && sudo apt-get install -y --no-install-recommends chromium" >&2; \
+	    exit 1; }
+
+test: require-chromium $(STAMP)
 	$(BIN)/pytest
 
 check: $(STAMP)
