@@ -665,13 +665,9 @@ def _canary(args: argparse.Namespace) -> int:
         raise _UsageError(str(exc)) from exc
 
     def report(run: CanaryRun) -> None:
-        percent = "-" if run.success_percent is None else f"{run.success_percent:.0f}%"
-        _out.print(
-            f"run #{run.number} {run.status.value} in {run.duration_s:.1f}s: {run.succeeded} confirmed, "
-            f"{run.failed} failed, {run.unconfirmed} unconfirmed; SuccessPercent {percent}"
-            + (f" ({run.note})" if run.note else ""),
-            markup=False,
-        )
+        from gatecrash.canary.summary import run_line
+
+        _out.print(run_line(run), markup=False)
 
     stop, abandon = threading.Event(), threading.Event()
     with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:

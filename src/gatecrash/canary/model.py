@@ -82,6 +82,20 @@ class CanaryRun:
     def ok(self) -> bool:
         return self.status is RunStatus.COMPLETED and self.failed == 0
 
+    @property
+    def outcome(self) -> str:
+        """The run in a word or two, as its badge says it: a run that did not finish proved nothing,
+        so it failed too (SuccessPercent 0), except an abandoned one, which is left out."""
+        if self.status is RunStatus.ABANDONED:
+            return "abandoned"
+        if self.status is RunStatus.TIMED_OUT:
+            return "failed: timed out"
+        if self.status is RunStatus.ERROR:
+            return "failed: error"
+        if self.failed:
+            return "failed"
+        return "unconfirmed" if self.unconfirmed else "passed"
+
     def status_classes(self) -> dict[str, int]:
         """Responses by status class (2xx, 4xx, 5xx), as Synthetics counts them."""
         counts = {"2xx": 0, "4xx": 0, "5xx": 0}

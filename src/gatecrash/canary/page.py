@@ -81,8 +81,8 @@ def _scenario_section(name: str, runs: Sequence[CanaryRun], titled: bool) -> str
     duration = [(run.number, run.duration_s) for run in runs if run.status is not RunStatus.ABANDONED]
     parts.append(
         '<div class="charts">'
-        + _chart("SuccessPercent", "%", percent, 100.0)
-        + _chart("Duration", "s", duration, None)
+        + _chart("SuccessPercent", "%", percent, percent_axis([v for _, v in percent if v is not None]))
+        + _chart("Duration", "s", duration, duration_axis([v for _, v in duration if v is not None]))
         + "</div>"
     )
     parts.append(_table(runs[-_RECENT:]))
@@ -100,8 +100,8 @@ def _kind(run: CanaryRun) -> str:
 
 def _summary(run: CanaryRun) -> str:
     if run.status is not RunStatus.COMPLETED:
-        return f"{run.status.value}{': ' + run.note if run.note else ''}"
-    return f"{run.succeeded} confirmed, {run.failed} failed, {run.unconfirmed} unconfirmed"
+        return f"{run.outcome}{' (' + run.note + ')' if run.note else ''}"
+    return f"{run.outcome}: {run.succeeded} confirmed, {run.failed} failed, {run.unconfirmed} unconfirmed"
 
 
 def _time(moment: datetime) -> str:
@@ -117,18 +117,32 @@ def _strip(runs: Sequence[CanaryRun]) -> str:
     return f'<div class="strip">{cells}</div>'
 
 
-def _chart(title: str, unit: str, points: Sequence[tuple[int, float | None]], top: float | None) -> str:
-    """A line over run numbers; runs with no value (all unconfirmed, abandoned) leave a gap."""
+def percent_axis(values: Sequence[float]) -> tuple[float, float]:
+    """SuccessPercent's axis: up to 100 always, down to a multiple of 5 a little below the lowest
+    value, so that runs at 95-100% are told apart instead of one flat line at the top; a run at 0
+    (timed out, an error) brings the axis down to 0."""
+    lowest = min(values, default=100.0)
+    floor = (lowest - 0.1 * (100.0 - lowest) - 1.0) // 5.0 * 5.0
+    return max(0.0, min(floor, 95.0)), 100.0
+
+
+def duration_axis(values: Sequence[float]) -> tuple[float, float]:
+    return 0.0, max([*values, 0.001]) * 1.1
+
+
+def _chart(title: str, unit: str, points: Sequence[tuple[int, float | None]], axis: tuple[float, float]) -> str:
+    """A line over run numbers; runs with no value (all unconfirmed, abandoned) leave a gap. The y
+    axis runs from `axis[0]` to `axis[1]`, both labelled, and the title says where it starts when
+    that is not 0."""
     width, height, pad = 520.0, 180.0, 34.0
-    values = [v for _, v in points if v is not None]
-    ceiling = top if top is not None else max([*values, 0.001]) * 1.1
+    low, ceiling = axis
     count = max(len(points) - 1, 1)
 
     def x(i: int) -> float:
         return pad + (width - 2 * pad) * i / count
 
     def y(value: float) -> float:
-        return height - pad - (height - 2 * pad) * value / ceiling
+        return height - pad - (height - 2 * pad) * (value - low) / (ceiling - low)
 
     segments: list[list[str]] = [[]]
     for i, (_, value) in enumerate(points):
@@ -144,11 +158,12 @@ def _chart(title: str, unit: str, points: Sequence[tuple[int, float | None]], to
         for i, (n, v) in enumerate(points)
         if v is not None
     )
+    start = f", axis from {low:.4g}" if low else ""
     axes = (
         f'<line x1="{pad}" y1="{height - pad}" x2="{width - pad}" y2="{height - pad}" stroke="#d8dee4"/>'
         f'<line x1="{pad}" y1="{pad}" x2="{pad}" y2="{height - pad}" stroke="#d8dee4"/>'
-        f'<text x="2" y="{pad + 4}">{ceiling:.4g}</text><text x="2" y="{height - pad}">0</text>'
-        f'<text x="{pad}" y="18">{escape(title)} ({escape(unit)}) by run</text>'
+        f'<text x="2" y="{pad + 4}">{ceiling:.4g}</text><text x="2" y="{height - pad}">{low:.4g}</text>'
+        f'<text x="{pad}" y="18">{escape(title)} ({escape(unit)}) by run{escape(start)}</text>'
     )
     return (
         f'<svg xmlns="http://www.w3.org/2000/svg" width="{width:.0f}" height="{height:.0f}" role="img" '
@@ -159,11 +174,11 @@ def _chart(title: str, unit: str, points: Sequence[tuple[int, float | None]], to
 def _table(runs: Sequence[CanaryRun]) -> str:
     rows = "".join(
         f"<tr><td>#{run.number}</td><td>{escape(_time(run.started))}</td><td>{run.duration_s:.2f}s</td>"
-        f'<td><span class="badge {_kind(run)}">{escape(run.status.value)}</span></td>'
+        f'<td><span class="badge {_kind(run)}">{escape(run.outcome)}</span></td>'
         f"<td>{run.succeeded}</td><td>{run.failed}</td><td>{run.unconfirmed}</td><td>{escape(run.note)}</td></tr>"
         for run in reversed(runs)
     )
-    head = "<tr><th>run</th><th>started</th><th>duration</th><th>status</th><th>confirmed</th><th>failed</th>"
+    head = "<tr><th>run</th><th>started</th><th>duration</th><th>result</th><th>confirmed</th><th>failed</th>"
     return f"<h2>Recent runs</h2><table><thead>{head}<th>unconfirmed</th><th>note</th></tr></thead>{rows}</table>"
 
 
