@@ -18,8 +18,10 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from rich.text import Text
 
 from gatecrash import __version__
+from gatecrash.awssession import aws_session, region_of
 from gatecrash.catalogue import Catalogue, load_catalogue
 from gatecrash.errors import (
     ConfigError,
@@ -41,6 +43,7 @@ if TYPE_CHECKING:
     from gatecrash.generate import Generated, Options
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
+EXIT_INTERRUPTED = 130
 DEMO_DIR = Path("scenarios/demo")
 REPORTS_DIR = Path("reports")
 
@@ -258,8 +261,8 @@ def _emulator(args: argparse.Namespace) -> int:
             for arn in authorizer.get("providerARNs", []) or []:
                 pool_id = str(arn).rsplit("/", 1)[-1]
                 if pool_id not in pools:
-                    _err.print(
-                        f"[yellow]note[/yellow]: authorizer {name} names user pool {pool_id}, which the side "
+                    _note(
+                        f"authorizer {name} names user pool {pool_id}, which the side "
                         "file's userPools does not hold: every request it guards will get 401"
                     )
     server = EmulatorServer(api, stage, port=args.port, logs_endpoint=args.logs_endpoint, stage_variables=variables)
@@ -462,14 +465,17 @@ def _diagnose(args: argparse.Namespace) -> int:
     else:
         if not args.stage:
             raise _UsageError("--rest-api-id needs --stage, e.g. --rest-api-id a1b2c3d4e5 --stage prod")
-        region = args.region or _default_region()
+        local = args.logs_endpoint is not None and args.profile is None  # the emulator's moto server
+        region = args.region
+        if not (local and region):
+            region = region_of(aws_session(args.profile, args.region), "for CloudWatch Logs")
         location = LogLocation(
             region,
             f"API-Gateway-Execution-Logs_{args.rest_api_id}/{args.stage}",
             args.access_log_group,
             args.logs_endpoint,
             args.profile,
-            local=args.logs_endpoint is not None and args.profile is None,
+            local=local,
         )
         now_ms = int(time.time() * 1000)
         result = diagnose_cloudwatch(location, now_ms - int(args.since * 1000), now_ms, catalogue)
@@ -586,15 +592,6 @@ def _generate_deployed(args: argparse.Namespace, catalogue: Catalogue, options: 
     return generated
 
 
-def _default_region() -> str:
-    import boto3
-
-    region = boto3.Session().region_name
-    if region is None:
-        raise _UsageError("no region: pass --region or set AWS_REGION")
-    return region
-
-
 def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     canary = commands.add_parser(
         "canary",
@@ -691,22 +688,33 @@ def main(argv: Sequence[str] | None = None) -> None:
     try:
         code = handlers[args.command](args)
     except ConfigError as exc:
-        _err.print(f"[red]error[/red]: {len(exc.problems)} problem(s):")
+        _error(f"{len(exc.problems)} problem(s):")
         for problem in exc.problems:
             _err.print(f"  {problem}", markup=False)
         code = EXIT_USAGE
     except _UsageError as exc:
-        _err.print(f"[red]error[/red]: {exc}", markup=False)
+        _error(str(exc))
         code = EXIT_USAGE
     except CredentialError as exc:
-        _err.print(f"[red]error[/red]: {len(exc.problems)} credential(s) cannot be resolved:")
+        _error(f"{len(exc.problems)} credential(s) cannot be resolved:")
         for problem in exc.problems:
             _err.print(f"  {problem}", markup=False)
         code = EXIT_ENVIRONMENT
     except EnvironmentProblem as exc:
-        _err.print(f"[red]error[/red]: {exc}", markup=False)
+        _error(str(exc))
         code = EXIT_ENVIRONMENT
     except GatecrashError as exc:
-        _err.print(f"[red]error[/red]: {exc}", markup=False)
+        _error(str(exc))
         code = EXIT_FAILED
+    except KeyboardInterrupt:
+        code = EXIT_INTERRUPTED  # Ctrl-C: the shell's 128 + SIGINT, without a traceback
     sys.exit(code)
+
+
+def _error(message: str) -> None:
+    """`error: message` on stderr: the prefix styled, the message as written (it may hold brackets)."""
+    _err.print(Text.assemble(("error", "bold red"), ": ", message))
+
+
+def _note(message: str) -> None:
+    _err.print(Text.assemble(("note", "yellow"), ": ", message))

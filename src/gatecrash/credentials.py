@@ -12,8 +12,9 @@ import secrets as random_secrets
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 
+from gatecrash.awssession import aws_session
 from gatecrash.emulator.model import StageConfig
-from gatecrash.errors import CredentialError, Problem
+from gatecrash.errors import CredentialError, Problem, ProfileNotFoundError
 from gatecrash.runner.signing import AwsKeys
 from gatecrash.scenario.model import CredentialKind, CredentialRef
 
@@ -84,7 +85,15 @@ def resolve(
             else:
                 strings[name] = key.value
         elif kind is CredentialKind.PROFILE:
-            keys = _profile_keys(reference.reference)
+            try:
+                keys = _profile_keys(reference.reference)
+            except ProfileNotFoundError:
+                fail(
+                    name,
+                    f"AWS profile {reference.reference!r} is not configured in ~/.aws/config or ~/.aws/credentials",
+                    "`aws configure list-profiles` lists the profiles; `aws configure --profile NAME` creates one",
+                )
+                continue
             if keys is None:
                 fail(
                     name,
@@ -115,13 +124,8 @@ def resolve(
 
 
 def _profile_keys(profile: str) -> AwsKeys | None:
-    import boto3
-    import botocore.exceptions
-
-    try:
-        credentials = boto3.Session(profile_name=profile).get_credentials()
-    except botocore.exceptions.ProfileNotFound:
-        return None
+    """The profile's keys; None when it gives none; ProfileNotFoundError when no file defines it."""
+    credentials = aws_session(profile).get_credentials()
     if credentials is None:
         return None
     frozen = credentials.get_frozen_credentials()

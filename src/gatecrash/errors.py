@@ -9,7 +9,10 @@ GatecrashError
 └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
     ├── CredentialError  a credential a scenario references is not there (an unset variable ...)
     ├── TargetUnreachable no request of a run reached the target
-    └── LogsError        CloudWatch Logs could not be reached, started or written
+    ├── LogsError        CloudWatch Logs could not be reached, started or written
+    └── AwsConfigError   the AWS configuration names no region, or a profile it does not have
+        ├── ProfileNotFoundError
+        └── NoRegionError
 """
 
 from __future__ import annotations
@@ -80,3 +83,15 @@ class TargetUnreachable(EnvironmentProblem):
 
 class LogsError(EnvironmentProblem):
     """CloudWatch Logs could not be reached, started or written."""
+
+
+class AwsConfigError(EnvironmentProblem):
+    """The AWS configuration (files, AWS_* variables, --profile/--region) cannot give what a call needs."""
+
+
+class ProfileNotFoundError(AwsConfigError):
+    """A profile named by --profile, AWS_PROFILE or a scenario is in neither ~/.aws/config nor credentials."""
+
+
+class NoRegionError(AwsConfigError):
+    """No region from --region, the scenario, AWS_DEFAULT_REGION or the profile."""

@@ -6,6 +6,7 @@ from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
 from dataclasses import dataclass
 
+from gatecrash.awssession import aws_session
 from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
@@ -35,6 +36,9 @@ class LiveTarget:
 @contextmanager
 def open_target(target: Target) -> Iterator[LiveTarget]:
     if isinstance(target, AwsTarget):
+        # Logs, limits and metrics are read later through this profile: an unknown one stops the run
+        # here, before anything is sent, instead of as botocore's ProfileNotFound mid-run.
+        aws_session(target.profile, target.region)
         yield LiveTarget(
             description=f"AWS {target.rest_api_id}/{target.stage} ({target.region})",
             base_url=target.invoke_url.rstrip("/"),

@@ -13,11 +13,13 @@ from collections.abc import Callable, Collection, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
+from gatecrash.awssession import REGION_HINT, aws_session, local_session, region_of
 from gatecrash.correlate.model import LogEvent, RequestLogs
 from gatecrash.correlate.parse import group_by_request, parse_access_record, parse_execution_events
 from gatecrash.errors import LogsError
 
 if TYPE_CHECKING:
+    import boto3
     from mypy_boto3_logs.client import CloudWatchLogsClient
 
 # Found / expected request ids, after each poll.
@@ -38,22 +40,20 @@ class LogLocation:
 
 
 def logs_client(location: LogLocation) -> CloudWatchLogsClient:
-    import boto3
+    """A CloudWatch Logs client; an unknown profile or no region is an AwsConfigError here, not mid-run."""
     from botocore.config import Config
 
     # Adaptive retries back off on ThrottlingException instead of failing the run.
     config = Config(retries={"mode": "adaptive", "max_attempts": 10})
+    return _session(location).client("logs", endpoint_url=location.endpoint_url, config=config)
+
+
+def _session(location: LogLocation) -> boto3.Session:
     if location.local:
-        return boto3.client(
-            "logs",
-            region_name=location.region,
-            endpoint_url=location.endpoint_url,
-            config=config,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-    session = boto3.Session(profile_name=location.profile, region_name=location.region)
-    return session.client("logs", endpoint_url=location.endpoint_url, config=config)
+        return local_session(location.region)
+    session = aws_session(location.profile, location.region or None)
+    region_of(session, "for CloudWatch Logs")
+    return session
 
 
 def _explain(exc: Exception, group: str, location: LogLocation) -> LogsError:
@@ -66,7 +66,7 @@ def _explain(exc: Exception, group: str, location: LogLocation) -> LogsError:
             "or run with --no-logs to skip log correlation"
         )
     if isinstance(exc, NoRegionError):
-        return LogsError("no AWS region for CloudWatch Logs: set the target's region")
+        return LogsError(f"no AWS region for CloudWatch Logs: {REGION_HINT}")
     if isinstance(exc, ClientError):
         code = exc.response.get("Error", {}).get("Code", "")
         if code == "ResourceNotFoundException":
@@ -165,20 +165,9 @@ def access_log_group_of_stage(location: LogLocation, rest_api_id: str, stage: st
     `accessLogSettings.destinationArn` is `arn:aws:logs:<region>:<account>:log-group:<name>`. None when the
     stage has no access logging or the caller may not read it: execution logs alone then decide.
     """
-    import boto3
     from botocore.exceptions import BotoCoreError, ClientError
 
-    if location.local:
-        client = boto3.client(
-            "apigateway",
-            region_name=location.region,
-            endpoint_url=location.endpoint_url,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-    else:
-        session = boto3.Session(profile_name=location.profile, region_name=location.region)
-        client = session.client("apigateway", endpoint_url=location.endpoint_url)
+    client = _session(location).client("apigateway", endpoint_url=location.endpoint_url)
     try:
         settings = client.get_stage(restApiId=rest_api_id, stageName=stage).get("accessLogSettings", {})
     except (ClientError, BotoCoreError):

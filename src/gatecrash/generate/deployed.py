@@ -22,6 +22,7 @@ from typing import Any
 
 import yaml
 
+from gatecrash.awssession import REGION_HINT, aws_session
 from gatecrash.errors import EnvironmentProblem
 
 # The apigateway stubs (mypy_boto3_apigateway) are not a dependency: the client is typed loosely.
@@ -130,9 +131,7 @@ def read_deployed(source: DeployedSource) -> Deployed:
 
 
 def _session(source: DeployedSource) -> Any:
-    import boto3
-
-    return boto3.Session(profile_name=source.profile, region_name=source.region)
+    return aws_session(source.profile, source.region)  # an unknown profile: ProfileNotFoundError at once
 
 
 def _client(session: Any, source: DeployedSource) -> APIGatewayClient:
@@ -198,7 +197,7 @@ def _explain(exc: Exception, source: DeployedSource) -> EnvironmentProblem:
     if isinstance(exc, ProfileNotFound):
         return EnvironmentProblem(f"AWS profile {source.profile!r} is not configured: check --profile")
     if isinstance(exc, NoRegionError):
-        return EnvironmentProblem(f"no AWS region to read {where}: pass --region or set AWS_REGION")
+        return EnvironmentProblem(f"no AWS region to read {where}: {REGION_HINT}")
     if isinstance(exc, EndpointConnectionError):
         return EnvironmentProblem(f"cannot reach API Gateway at {exc.kwargs.get('endpoint_url', '?')}: {exc}")
     if isinstance(exc, ClientError):
