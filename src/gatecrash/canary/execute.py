@@ -4,13 +4,16 @@ and re-check in the logs what the previous run left UNCONFIRMED."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
+from gatecrash.canary import refill
 from gatecrash.canary.model import CanaryRun, ProbeOutcome, RunStatus, outcome_of
 from gatecrash.catalogue import Catalogue
+from gatecrash.credentials import Secrets
 from gatecrash.errors import GatecrashError
-from gatecrash.run import RunOptions, recorrelate, run_on_target
+from gatecrash.run import RunOptions, recorrelate, resolve_secrets, run_on_target
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario.model import Scenario
 from gatecrash.target import LiveTarget
@@ -54,22 +57,65 @@ def attempt(
 
 
 def _with_retries(
-    scenario: Scenario, target: LiveTarget, catalogue: Catalogue, retries: int, options: RunOptions
+    scenario: Scenario,
+    target: LiveTarget,
+    catalogue: Catalogue,
+    retries: int,
+    options: RunOptions,
+    sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[list[StepResult], list[int]]:
     """A failed probe is run again, alone with the other failures, up to `retries` times before the
     run counts it failed (as Synthetics retries a failed canary). UNCONFIRMED is not a failure:
-    retrying it would only send more requests while the logs are still on their way."""
+    retrying it would only send more requests while the logs are still on their way.
+
+    A throttle probe's retry first waits for the buckets its attempt emptied to refill, so that it
+    never fails because of the attempt before it; a quota probe is not retried (see `refill`)."""
     results: list[StepResult] = list(run_on_target(scenario, target, catalogue, options).results)
     attempts = [1] * len(results)
     for _ in range(retries):
-        again = [i for i, result in enumerate(results) if not result.verdict.as_expected]
+        failed = [i for i, result in enumerate(results) if not result.verdict.as_expected]
+        for i in failed:
+            if refill.spends_a_quota(results[i]) and refill.QUOTA_NOT_RETRIED not in results[i].reason:
+                results[i] = replace(results[i], reason=f"{results[i].reason}; {refill.QUOTA_NOT_RETRIED}")
+        again = [i for i in failed if not refill.spends_a_quota(results[i])]
         if not again:
             break
+        waits = _refills(scenario, target, {i: results[i] for i in again})
+        waited = max((wait for wait, _ in waits.values()), default=0.0)
+        if waited > 0:
+            sleep(waited)
         subset = replace(scenario, steps=tuple(scenario.steps[i] for i in again))
         for i, result in zip(again, run_on_target(subset, target, catalogue, options).results, strict=True):
             results[i] = result
+            if i in waits:
+                results[i] = refill.retried_after(result, waited, waits[i][1])
             attempts[i] += 1
     return results, attempts
+
+
+def _refills(
+    scenario: Scenario, target: LiveTarget, failed: dict[int, StepResult]
+) -> dict[int, tuple[float, refill.Refill]]:
+    """Per failed probe that emptied a bucket (by position): how long to wait before its retry, and for what."""
+    draining = {i: result for i, result in failed.items() if refill.drains_a_bucket(result)}
+    if not draining:
+        return {}
+    secrets, unknown = _secrets(scenario, target)
+    now = time.time()
+    waits: dict[int, tuple[float, refill.Refill]] = {}
+    for i, result in draining.items():
+        limits, missing = refill.configured_limits(result, target, secrets) if secrets is not None else ([], unknown)
+        needed = refill.refill_time(limits, missing)
+        waits[i] = (refill.wait_needed(needed, refill.last_request_at(result), now), needed)
+    return waits
+
+
+def _secrets(scenario: Scenario, target: LiveTarget) -> tuple[Secrets | None, str]:
+    """The run's secrets, for the API keys whose usage plans the limits come from."""
+    try:
+        return resolve_secrets(scenario, target), ""
+    except GatecrashError as exc:
+        return None, f"credentials: {exc}"
 
 
 def _pending(number: int, results: list[StepResult], started: datetime, options: RunOptions) -> Pending | None:

@@ -152,7 +152,7 @@ def _fits(
     if tolerance is None:
         tolerance = EMULATOR_TOLERANCE if target.emulated is not None else AWS_TOLERANCE
     groups = _groups(phase, expectation.source)
-    lookup = _lookup(target, secrets)
+    lookup = limit_lookup(target, secrets)
     fits = []
     for label, entries in groups.items():
         chosen = [r for r in records if r.entry in entries]
@@ -184,7 +184,7 @@ def _groups(phase: LoadPhase, source: LimitSource) -> dict[str, list[int]]:
     return groups
 
 
-def _lookup(target: LiveTarget, secrets: Secrets) -> Callable[[LimitSource, MixEntry], ConfiguredLimit | None]:
+def limit_lookup(target: LiveTarget, secrets: Secrets) -> Callable[[LimitSource, MixEntry], ConfiguredLimit | None]:
     """Where configured limits come from: the emulator's side file, or the stage on AWS."""
     stage = target.emulated
     if stage is not None:
