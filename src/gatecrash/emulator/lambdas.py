@@ -10,6 +10,7 @@ A handler that runs past its configured timeout is reported the way Lambda repor
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import enum
 import importlib
 import json
@@ -22,11 +23,17 @@ from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
+import gatecrash
 from gatecrash.emulator.model import LambdaFunction
 
 Handler = Callable[[Any, Any], Any]
+
+# Where the frames around a handler come from: gatecrash itself, and the worker thread running it.
+_RUNTIME_DIRS = (Path(gatecrash.__file__).resolve().parent, Path(concurrent.futures.__file__).resolve().parent)
+_THREADING_FILE = Path(threading.__file__).resolve()
 
 _LAMBDA_ARN_MARKER = "function:"
 
@@ -87,6 +94,29 @@ class LambdaContext:
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
+
+
+def _is_runtime_frame(filename: str) -> bool:
+    """A frame of the emulator (the stand-in for Lambda's runtime) or of the thread running it."""
+    path = Path(filename).resolve()
+    return path == _THREADING_FILE or any(path.is_relative_to(folder) for folder in _RUNTIME_DIRS)
+
+
+def function_stack(exc: BaseException) -> list[str]:
+    """The `stackTrace` of Lambda's error payload: the function's own frames, innermost last.
+
+    Lambda's Python runtime (aws-lambda-python-runtime-interface-client, awslambdaric/bootstrap.py,
+    build_fault_result and extract_traceback) turns `traceback.extract_tb` into (file, line number, name,
+    line) tuples, drops its own bootstrap frames and sends `traceback.format_list` of the rest: one string
+    per frame, `  File "/var/task/handler.py", line 3, in handler\n    raise ...\n`, without the column
+    markers a frame summary would add. The emulator's own frames (and the worker thread's) are dropped likewise.
+    """
+    frames = [
+        (frame.filename, frame.lineno or 0, frame.name, frame.line)
+        for frame in traceback.extract_tb(exc.__traceback__)
+        if not _is_runtime_frame(frame.filename)
+    ]
+    return traceback.format_list(frames)
 
 
 def _error_payload(error_message: str, error_type: str, stack: list[str]) -> bytes:
@@ -192,8 +222,7 @@ def _run_handler(handler: Handler, event: dict[str, Any], context: LambdaContext
     try:
         result = handler(event, context)
     except Exception as exc:
-        stack = [line.rstrip("\n") for line in traceback.format_tb(exc.__traceback__)]
-        return _error_payload(str(exc), type(exc).__name__, stack), str(exc)
+        return _error_payload(str(exc), type(exc).__name__, function_stack(exc)), str(exc)
     try:
         return json.dumps(result).encode(), None
     except (TypeError, ValueError) as exc:
