@@ -34,10 +34,21 @@ class Series:
     dashed: bool = False
 
 
+# What was sent, split by outcome, bottom to top. These series are drawn as stacked bands, so that
+# accepted and throttled stay apart where their counts coincide (as lines, one would hide the other)
+# and the stack's top is the sent line.
+STACKED = ("accepted", "throttled", "quota", "other")
+
+
 def line_chart(title: str, unit: str, series: Sequence[Series]) -> str:
-    """Lines over seconds 0..n-1, a y axis from 0 to a round maximum, and a legend."""
+    """Lines over seconds 0..n-1, a y axis from 0 to a round maximum, and a legend. Series named in
+    `STACKED` are drawn as bands stacked in that order, each over the sum of those below it."""
+    bands = sorted((s for s in series if s.name in STACKED), key=lambda s: STACKED.index(s.name))
+    lines = [s for s in series if s.name not in STACKED]
     count = max((len(s.points) for s in series), default=0)
-    top = _nice(max((max(s.points, default=0.0) for s in series), default=0.0))
+    tops = _stack(bands, count)
+    peaks = [max(s.points, default=0.0) for s in lines] + [max(t, default=0.0) for t in tops[-1:]]
+    top = _nice(max(peaks, default=0.0))
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
 
     def x(i: float) -> float:
@@ -46,15 +57,40 @@ def line_chart(title: str, unit: str, series: Sequence[Series]) -> str:
     def y(v: float) -> float:
         return TOP + plot_h - (plot_h * v / top if top else 0.0)
 
-    parts = [_frame(title), _axes(top, unit, count, x, y)]
-    for index, line in enumerate(series):
+    caption = "; outcomes stacked, summing to sent" if bands else ""
+    parts = [_frame(title), _axes(top, unit + caption, count, x, y)]
+    bottom = [0.0] * count
+    for band, upper in zip(bands, tops, strict=True):
+        if any(upper[i] > bottom[i] for i in range(count)):
+            edge = [f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(upper)]
+            base = [f"{x(i):.1f},{y(v):.1f}" for i, v in reversed(list(enumerate(bottom)))]
+            parts.append(
+                f'<polygon points="{" ".join(edge + base)}" fill="{PALETTE.get(band.name, "#22303c")}" '
+                f'fill-opacity="0.6"><title>{escape(band.name)}</title></polygon>'
+            )
+        bottom = upper
+    for line in lines:
         colour = PALETTE.get(line.name, "#22303c")
         coords = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(line.points))
         dash = ' stroke-dasharray="4 3"' if line.dashed else ""
         if coords:
-            parts.append(f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.8"{dash}/>')
-        parts.append(_legend(index, line.name, colour))
+            parts.append(
+                f'<polyline points="{coords}" fill="none" stroke="{colour}" stroke-width="1.8"{dash}>'
+                f"<title>{escape(line.name)}</title></polyline>"
+            )
+    for index, named in enumerate(series):
+        parts.append(_legend(index, named.name, PALETTE.get(named.name, "#22303c")))
     return _svg(title, parts)
+
+
+def _stack(bands: Sequence[Series], count: int) -> list[list[float]]:
+    """Each band's upper edge: the running sum of the bands up to it, second by second."""
+    tops: list[list[float]] = []
+    running = [0.0] * count
+    for band in bands:
+        running = [running[i] + (band.points[i] if i < len(band.points) else 0.0) for i in range(count)]
+        tops.append(running)
+    return tops
 
 
 def stacked_bar(title: str, counts: Mapping[str, int]) -> str:
