@@ -16,7 +16,13 @@ from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.classify import classify
 from gatecrash.correlate.fetch import LogLocation, events_in_window, logs_client
 from gatecrash.correlate.model import AccessRecord, RequestLogs
-from gatecrash.correlate.parse import group_by_request, parse_access_record, parse_execution_events, parse_text
+from gatecrash.correlate.parse import (
+    group_by_request,
+    group_pasted,
+    parse_access_record,
+    parse_execution_events,
+    parse_text,
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -40,8 +46,12 @@ class Diagnosis:
 
 
 def _failing(logs: RequestLogs, cause: str | None) -> bool:
+    """A 4xx/5xx, a cause other than ok, or lines that show neither a status nor a cause (a pasted
+    excerpt cut before `Method completed`): those are reported as unknown, never taken for a success."""
     status = logs.final_status
-    return (status is not None and status >= 400) or (cause not in (None, "ok"))
+    if status is not None:
+        return status >= 400 or cause not in (None, "ok")
+    return cause != "ok"
 
 
 def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue) -> Diagnosis:
@@ -57,8 +67,9 @@ def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue) -> Diagnos
 
 
 def diagnose_text(text: str, source: str, catalogue: Catalogue) -> Diagnosis:
+    """Exported or pasted lines: an excerpt that names no request id is one request."""
     lines, records = parse_text(text, source)
-    return diagnose(group_by_request(lines, records), catalogue)
+    return diagnose(group_pasted(lines, records), catalogue)
 
 
 def diagnose_cloudwatch(location: LogLocation, start_ms: int, end_ms: int, catalogue: Catalogue) -> Diagnosis:

@@ -11,10 +11,12 @@ import json
 
 import pytest
 
-from gatecrash.correlate.model import AccessRecord, ExecutionLine, LogEvent
+from gatecrash.correlate.model import AccessRecord, ExecutionLine, LogEvent, RequestLogs
 from gatecrash.correlate.parse import (
     INVALID_REQUEST_ID,
+    UNNAMED_REQUEST,
     group_by_request,
+    group_pasted,
     parse_access_record,
     parse_execution_events,
     parse_text,
@@ -579,3 +581,212 @@ def test_parsers_never_raise_on_arbitrary_text() -> None:
         group_by_request(lines + parsed_lines, records + parsed_records)
 
     hypothesis.settings(max_examples=400, deadline=None)(hypothesis.given(texts)(check))()
+
+
+# --- pasted text: every shape the diagnose corpus holds (tests/diagnose_corpus/excerpts) ---------------
+
+
+def pasted(text: str) -> dict[str, RequestLogs]:
+    lines, records = parse_text(text, "pasted.txt")
+    return group_pasted(lines, records)
+
+
+def only(groups: dict[str, RequestLogs]) -> RequestLogs:
+    assert len(groups) == 1, sorted(groups)
+    return next(iter(groups.values()))
+
+
+def test_an_excerpt_without_request_ids_is_one_request() -> None:
+    # vincentsarago/lambda-proxy#59 (2022): console lines pasted without their header.
+    text = (
+        "Wed Nov 02 10:19:35 UTC 2022 : Execution failed due to configuration error: Malformed Lambda proxy response\n"
+        "Wed Nov 02 10:19:35 UTC 2022 : Method completed with status: 502\n"
+    )
+    request = only(pasted(text))
+    assert request.request_id == UNNAMED_REQUEST
+    assert [line.message for line in request.execution] == [
+        "Execution failed due to configuration error: Malformed Lambda proxy response",
+        "Method completed with status: 502",
+    ]
+    assert request.final_status == 502
+    assert request.execution[0].timestamp_ms == 1667384375000
+
+
+def test_a_bare_message_is_one_request() -> None:
+    request = only(pasted("Execution failed due to configuration error: Invalid permissions on Lambda function\n"))
+    assert (
+        request.execution[0].message
+        == "Execution failed due to configuration error: Invalid permissions on Lambda function"
+    )
+    assert request.final_status is None
+
+
+def test_lines_before_the_one_named_request_join_it() -> None:
+    # serverless-express#247 (2019): unprefixed lines, the id named part-way down.
+    text = (
+        "Extended Request Id: d4qiDGxbBcwFXJw=\n"
+        "Starting execution for request: 7f3c\n"
+        "Execution failed due to configuration error: Invalid permissions on Lambda function\n"
+        "Method completed with status: 500\n"
+    )
+    request = only(pasted(text))
+    assert request.request_id == "7f3c"
+    assert len(request.execution) == 4
+
+
+def test_several_named_requests_stay_apart_and_unnamed_lines_are_left_out() -> None:
+    text = f"stray line\n({RID}) Method completed with status: 200\n({RID2}) Method completed with status: 502\n"
+    groups = pasted(text)
+    assert sorted(groups) == sorted([RID, RID2])
+    assert groups[RID2].final_status == 502
+
+
+def test_a_framework_tailers_own_id_and_time_are_taken_off() -> None:
+    # Miserlou/Zappa#390 (2016): `zappa tail` prints `[id] [time] message`.
+    text = (
+        "[2b4492] [2016-10-11 15:26:57] Verifying Usage Plan for request: 25bdd356-8fc7-11e6-93c4-e3cf41861839. "
+        "API Key: **********************************gE96dR API Stage: i01t0vftre/staging\n"
+        "[2b4492] [2016-10-11 15:26:57] Method completed with status: 403\n"
+    )
+    request = only(pasted(text))
+    assert request.request_id == "25bdd356-8fc7-11e6-93c4-e3cf41861839"
+    assert request.execution[1].message == "Method completed with status: 403"
+    assert request.execution[1].timestamp_ms == 1476199617000
+    assert request.execution[1].raw.startswith("[2b4492] ")
+
+
+def test_a_clock_time_in_front_is_taken_off() -> None:
+    request = only(
+        pasted("18:25:50 Execution failed due to a timeout error\n18:25:50 Method completed with status: 504\n")
+    )
+    assert [line.message for line in request.execution][0] == "Execution failed due to a timeout error"
+    assert request.final_status == 504
+
+
+def test_an_ellipsis_for_a_cut_start_is_taken_off() -> None:
+    # aws-lambda-go#72 (2018).
+    text = (
+        "... Execution failed due to configuration error: Malformed Lambda proxy response\n"
+        "Fri Apr 13 18:05:24 UTC 2018 : Method completed with status: 502\n"
+    )
+    request = only(pasted(text))
+    assert (
+        request.execution[0].message == "Execution failed due to configuration error: Malformed Lambda proxy response"
+    )
+
+
+def test_logs_insights_rows_with_a_space_in_the_timestamp_and_a_tab() -> None:
+    # azul#6624 (2024): console rows `@timestamp<TAB>@message`.
+    text = f"2024-06-04 18:49:51.785\t({RID}) Method completed with status: 502\n"
+    request = only(pasted(text))
+    assert request.request_id == RID
+    assert request.execution[0].timestamp_ms == 1717526991785
+
+
+def test_console_rows_copied_with_a_timestamp_column() -> None:
+    text = f"\t2019-02-26T15:29:30.161+00:00\t({RID}) Method completed with status: 429\n"
+    assert only(pasted(text)).final_status == 429
+
+
+def test_a_markdown_table_of_logs_insights_results() -> None:
+    # azul#6284 (2024): `| @timestamp | @message | @log |`, a rule, then rows.
+    record = json.dumps({"requestId": RID, "status": "504", "error_responseType": "INTEGRATION_TIMEOUT"})
+    text = (
+        "| @timestamp | @message | @log |\n"
+        "| --- | --- | --- |\n"
+        f"| 2024-05-21 19:48:44.709 | {record} | 542754589326:/aws/apigateway/azul-service-prod |\n"
+        f"| 2024-05-21 19:48:44.710 | ({RID}) Execution failed due to a timeout error | 542754589326:API-Gateway |\n"
+    )
+    request = only(pasted(text))
+    assert request.access is not None
+    assert request.access.fields["error.responseType"] == "INTEGRATION_TIMEOUT"
+    assert [line.message for line in request.execution] == ["Execution failed due to a timeout error"]
+
+
+def test_logs_insights_csv_export() -> None:
+    text = (
+        "@timestamp,@message\n"
+        f'2024-05-21 19:48:44.709,"({RID}) Execution failed due to a timeout error"\n'
+        f'2024-05-21 19:48:44.710,"({RID}) Method completed with status: 504"\n'
+    )
+    request = only(pasted(text))
+    assert request.final_status == 504
+    assert request.execution[0].timestamp_ms == 1716320924709
+
+
+def test_logs_insights_json_export() -> None:
+    text = json.dumps(
+        [
+            {"@timestamp": "2024-05-21 19:48:44.709", "@message": f"({RID}) Execution failed due to a timeout error"},
+            {"@timestamp": "2024-05-21 19:48:44.710", "@message": f"({RID}) Method completed with status: 504"},
+        ]
+    )
+    assert only(pasted(text)).final_status == 504
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "name"),
+    [
+        ("error_responseType", "THROTTLED", "error.responseType"),
+        ("errorType", "QUOTA_EXCEEDED", "error.responseType"),
+        ("authorizer_error", "The incoming token has expired", "authorizer.error"),
+        ("integration_error", "Lambda Customer Function Error:boom", "integration.error"),
+        ("integration_integrationStatus", "200", "integration.integrationStatus"),
+        ("statusCode", "429", "status"),
+        ("whatever", "INTEGRATION_TIMEOUT", "error.responseType"),
+    ],
+)
+def test_json_records_with_the_users_own_key_names(key: str, value: str, name: str) -> None:
+    record = parse_access_record(json.dumps({"requestId": RID, key: value}))
+    assert record is not None
+    assert record.fields[name] == value
+
+
+def test_a_pasted_json_record_without_its_id_is_still_a_record() -> None:
+    text = '{"status": "429", "error_responseType": "THROTTLED", "httpMethod": "GET"}\n'
+    request = only(pasted(text))
+    assert request.access is not None
+    assert request.access.fields["error.responseType"] == "THROTTLED"
+    assert request.final_status == 429
+
+
+def test_a_lambdas_own_json_line_without_an_id_is_no_record() -> None:
+    assert parse_access_record('{"level": "info", "msg": "hello", "status": "ok"}') is None
+    lines, records = parse_text('{"level": "info", "msg": "hello"}\n', "x")
+    assert records == []
+
+
+def test_key_value_records() -> None:
+    text = f'requestId={RID} status=429 errorType=THROTTLED path="/pets"\n'
+    request = only(pasted(text))
+    assert request.access is not None
+    assert request.access.fields["status"] == "429"
+    assert request.access.fields["error.responseType"] == "THROTTLED"
+
+
+def test_tab_separated_access_rows_are_read_by_what_each_cell_holds() -> None:
+    # azul#6624 (2024): a Logs Insights table copied from the console, columns aligned with tabs.
+    text = (
+        "2024-06-04 18:49:48.942\t128.135.204.180\tservice\t/health/progress\tINTEGRATION_FAILURE\t"
+        "Internal server error\tLambda Customer Function Error:'AZUL_S3_BUCKET'\n"
+    )
+    request = only(pasted(text))
+    assert request.access is not None
+    assert request.access.fields["error.responseType"] == "INTEGRATION_FAILURE"
+    assert request.access.fields["integration.error"] == "Lambda Customer Function Error:'AZUL_S3_BUCKET'"
+    assert request.access.fields["identity.sourceIp"] == "128.135.204.180"
+
+
+def test_csv_access_records_with_a_header() -> None:
+    text = f"requestId,status,errorType,path\n{RID},429,THROTTLED,/pets\n"
+    request = only(pasted(text))
+    assert request.access is not None
+    assert request.access.fields["error.responseType"] == "THROTTLED"
+    assert request.final_status == 429
+
+
+def test_a_record_without_its_id_joins_the_one_request_of_the_lines() -> None:
+    text = f"({RID}) Method completed with status: 429\n" + '{"status": "429", "errorType": "THROTTLED"}\n'
+    request = only(pasted(text))
+    assert request.request_id == RID
+    assert request.access is not None

@@ -26,9 +26,12 @@ prefix check and two slices; everything else goes through the slower general rea
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import re
 from collections.abc import Callable, Iterable, Iterator, Mapping
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType
 from typing import Any
@@ -37,7 +40,9 @@ from gatecrash.correlate.model import AccessRecord, ExecutionLine, LogEvent, Req
 
 __all__ = [
     "INVALID_REQUEST_ID",
+    "UNNAMED_REQUEST",
     "group_by_request",
+    "group_pasted",
     "parse_access_record",
     "parse_execution_events",
     "parse_text",
@@ -52,7 +57,8 @@ INVALID_REQUEST_ID = "UUID_REPLACED_INVALID_REQUEST_ID"
 _REQUEST_ID = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}")
 _MAX_PREFIX = 130  # `(` + the longest id + `) `
 # `2023-10-27T13:40:57.123Z`, `2023-10-27T13:40:57.123000+00:00` (aws logs tail), `...+0000`.
-_ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)[ \t]+")
+# Logs Insights and the CloudWatch console print a space instead of the `T` (`2024-06-04 18:49:51.785`).
+_ISO_PREFIX = re.compile(r"(\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?)[ \t]+")
 # The console's test-invoke lines (Java's Date.toString): `Tue May 30 01:22:45 UTC 2023 : `.
 _CONSOLE_PREFIX = re.compile(
     r"(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) "
@@ -127,6 +133,7 @@ _ALIASES: Mapping[str, str] = {
 }
 _ALIAS_KEYS = frozenset(_ALIASES)
 _ID_FIELDS = ("requestId", "extendedRequestId")
+_ID_FIELDS_SET = frozenset(_ID_FIELDS)
 _MAX_DEPTH = 8  # nested format objects deeper than this are kept as JSON text
 _MAX_JSON_LINES = 1000  # a pretty-printed record (aws logs tail --format json) is gathered up to this
 
@@ -259,7 +266,10 @@ def parse_access_record(message: str) -> AccessRecord | None:
     return _clf_record(match, message) if match is not None else None
 
 
-def _json_record(text: str, raw: str) -> AccessRecord | None:
+def _json_record(text: str, raw: str, require_id: bool = True) -> AccessRecord | None:
+    """`require_id`: AWS requires requestId or extendedRequestId in every format, so JSON without
+    either is some other log (a Lambda's own JSON lines in a mixed export); a pasted record whose
+    id was left out still counts when it holds what an access record holds (`_looks_like_record`)."""
     try:
         document = json.loads(text)
     except (ValueError, RecursionError):
@@ -273,9 +283,9 @@ def _json_record(text: str, raw: str) -> AccessRecord | None:
     if not _ALIAS_KEYS.isdisjoint(fields):
         for key in _ALIAS_KEYS.intersection(fields):
             fields.setdefault(_ALIASES[key], fields[key])
-    if not any(name in fields for name in _ID_FIELDS):
-        # AWS requires requestId or extendedRequestId in every format; JSON without either is
-        # some other log (a Lambda's own JSON lines in a mixed export).
+    if "status" not in fields or "error.responseType" not in fields:
+        _add_context_names(fields)  # a format of the user's own: snake_case, other spellings, values
+    if not any(name in fields for name in _ID_FIELDS) and (require_id or not _looks_like_record(fields)):
         return None
     return _record(fields, raw)
 
@@ -339,6 +349,9 @@ def parse_text(text: str, source: str) -> tuple[list[ExecutionLine], list[Access
     events = _exported_events(text, source)
     if events is not None:
         return _split_events(events)
+    table = _csv_table(text, source)
+    if table is not None:
+        return table
     return _PlainReader(source).read(text)
 
 
@@ -390,6 +403,50 @@ def _document_events(document: Any, source: str) -> list[LogEvent] | None:
     return None if any(event is None for event in events) else [event for event in events if event is not None]
 
 
+def _csv_table(text: str, source: str) -> tuple[list[ExecutionLine], list[AccessRecord]] | None:
+    """A CSV export: Logs Insights' (`@timestamp,@message` ...), whose messages are read as lines
+    and records, or an access log's own columns (a header naming `$context` values), one record a row."""
+    head, _, _ = text.lstrip().partition("\n")
+    if "," not in head or head.lstrip()[:1] in ("{", "[", "("):
+        return None
+    try:
+        rows = list(csv.reader(io.StringIO(text.strip())))
+    except csv.Error:
+        return None
+    header = [cell.strip() for cell in rows[0]]
+    if "@message" in header:
+        at = header.index("@message")
+        stamp = header.index("@timestamp") if "@timestamp" in header else None
+        stream = header.index("@logStream") if "@logStream" in header else None
+        events = [
+            LogEvent(
+                source,
+                row[stream] if stream is not None and stream < len(row) else source,
+                (_insights_ms(row[stamp]) or 0) if stamp is not None and stamp < len(row) else 0,
+                row[at],
+            )
+            for row in rows[1:]
+            if at < len(row)
+        ]
+        lines, records = _split_events(events)
+        for event in events:
+            if not event.message.lstrip()[:1] == "(":
+                record = _pasted_record(event.message)
+                if record is not None:
+                    records.append(record)
+        return lines, records
+    names: dict[str, str] = {name: name for name in header}
+    _add_context_names(names)
+    if len(_RECORD_FIELDS.intersection(names)) + len(_ID_FIELDS_SET.intersection(names)) < 2:
+        return None
+    records = []
+    for row in rows[1:]:
+        fields = {header[index]: cell for index, cell in enumerate(row) if index < len(header)}
+        _add_context_names(fields)
+        records.append(_record(fields, ",".join(row)))
+    return [], records
+
+
 def _is_event(document: Any) -> bool:
     # An access record may well have a "message" key of its own; it always has a request id.
     return (
@@ -418,6 +475,13 @@ def _insights_ms(value: Any) -> int | None:
 
 
 def _event(item: Any, source: str) -> LogEvent | None:
+    if isinstance(item, dict) and "message" not in item and isinstance(item.get("@message"), str):
+        # Logs Insights "Export results" as JSON: one object per row, keyed by the query's fields.
+        item = {
+            "message": item["@message"],
+            "logStreamName": item.get("@logStream"),
+            "timestamp": _insights_ms(item.get("@timestamp")),
+        }
     if not isinstance(item, dict) or not isinstance(item.get("message"), str):
         return None
     stamp = item.get("timestamp")
@@ -462,8 +526,13 @@ class _PlainReader:
         previous: str | None = None  # the stream of the row above
         while index < len(rows):
             raw = rows[index]
-            timestamp_ms, stream, message = _tail_prefix(raw)
             index += 1
+            unwrapped = _unwrapped(raw)
+            if unwrapped is None:
+                continue  # a table's header or rule, a blank row
+            clock_ms, row = unwrapped
+            timestamp_ms, stream, message = _tail_prefix(row)
+            timestamp_ms = timestamp_ms if timestamp_ms is not None else clock_ms
             if stream is not None and not message and index < len(rows) and rows[index].lstrip()[:1] == "{":
                 message = rows[index]  # `aws logs tail --format json`: the record starts on the next row
                 raw = message
@@ -474,10 +543,11 @@ class _PlainReader:
                     self.records.append(gathered[0])
                     index = gathered[1]
                     continue
-            record = _access_record_or_none(message)
+            record = _access_record_or_none(message) or _pasted_record(message)
             if record is not None:
                 self.records.append(record)
                 continue
+            message = _ELLIPSIS.sub("", message, count=1)
             # A bare row continues the row above it: tail prints the later lines of a multi-line
             # event without timestamp and stream, and they belong to that stream's last request.
             if timestamp_ms is None:
@@ -487,6 +557,190 @@ class _PlainReader:
             if line is not None:
                 self.lines.append(line)
         return self.lines, self.records
+
+
+# --- pasted text: what tools and people put around a line -------------------------------------------
+
+# Shapes met in the corpus of pasted logs (tests/diagnose_corpus): a framework tailer's own id and
+# time (`[2b4492] [2016-10-11 15:26:57] message`, Zappa 2016), a clock time alone (`18:25:50
+# message`), an ellipsis standing for the cut start of a line (`... Execution failed ...`).
+_TAILER_PREFIX = re.compile(r"\[[0-9A-Za-z]{2,16}\] \[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,]\d{1,6})?\] ")
+_CLOCK_PREFIX = re.compile(r"\d\d:\d\d:\d\d(?:\.\d{1,6})?[ \t]+(?=\S)")
+_ELLIPSIS = re.compile(r"^(?:\.\.\.|\u2026)[ \t]*(?=[A-Z(])")
+_TIMESTAMP_CELL = re.compile(
+    r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:\.\d+)?|\d{13}"
+)
+_RULE_CELL = re.compile(r":?-{3,}:?")
+
+
+def _unwrapped(row: str) -> tuple[int | None, str] | None:
+    """A pasted row without what a table, tailer or clock put around its message; None to skip it.
+
+    Markdown tables (Logs Insights results pasted into an issue) give their message cell, their
+    header and rule rows nothing; rows copied from the CloudWatch console lose their timestamp
+    column (tab-separated); a framework tailer's `[id] [time] ` and a bare clock time go.
+    """
+    text = row.rstrip("\r")
+    stripped = text.strip()
+    if not stripped:
+        return None
+    if stripped[:1] == "|" and stripped[-1:] == "|" and len(stripped) > 1:
+        cells = [cell.strip() for cell in stripped[1:-1].split(" | ")]
+        if all(_RULE_CELL.fullmatch(cell.replace(" ", "")) or not cell for cell in cells):
+            return None
+        if any(cell.startswith("@") for cell in cells):
+            return None  # the header: @timestamp | @message | @log
+        timestamp_ms = None
+        while len(cells) > 1 and _TIMESTAMP_CELL.fullmatch(cells[0]):
+            timestamp_ms = timestamp_ms or _iso_ms(cells[0].replace(" ", "T", 1))
+            cells = cells[1:]
+        return timestamp_ms, cells[0]
+    if "\t" in text:
+        cells = [cell for cell in text.split("\t") if cell.strip()]
+        timestamp_ms = None
+        while len(cells) > 1 and _TIMESTAMP_CELL.fullmatch(cells[0].strip()):
+            timestamp_ms = timestamp_ms or _iso_ms(cells[0].strip().replace(" ", "T", 1))
+            cells = cells[1:]
+        if len(cells) == 1:
+            return timestamp_ms, cells[0]
+        return timestamp_ms, "\t".join(cells)
+    tailer = _TAILER_PREFIX.match(text) if text[:1] == "[" else None
+    if tailer is not None:
+        return _iso_ms(tailer.group(1).replace(" ", "T")), text[tailer.end() :]
+    clock = _CLOCK_PREFIX.match(text) if text[2:3] == ":" else None
+    if clock is not None:
+        return None, text[clock.end() :]
+    return None, text
+
+
+# Gateway response types (AWS docs, "Gateway response types for API Gateway"): a field or cell that
+# holds one is `$context.error.responseType`, whatever the format calls it.
+_RESPONSE_TYPES = frozenset(
+    "ACCESS_DENIED API_CONFIGURATION_ERROR AUTHORIZER_CONFIGURATION_ERROR AUTHORIZER_FAILURE "
+    "BAD_REQUEST_PARAMETERS BAD_REQUEST_BODY DEFAULT_4XX DEFAULT_5XX EXPIRED_TOKEN INTEGRATION_FAILURE "
+    "INTEGRATION_TIMEOUT INVALID_API_KEY INVALID_SIGNATURE MISSING_AUTHENTICATION_TOKEN QUOTA_EXCEEDED "
+    "REQUEST_TOO_LARGE RESOURCE_NOT_FOUND THROTTLED UNAUTHORIZED UNSUPPORTED_MEDIA_TYPE WAF_FILTERED".split()
+)
+# `$context.integration.error` values (AWS docs, "$context variables ... access logging"; azul#6624).
+_INTEGRATION_ERRORS = ("Lambda Customer Function Error:", "Execution failed due to ")
+_HTTP_METHODS = frozenset("GET POST PUT PATCH DELETE HEAD OPTIONS ANY".split())
+_IPV4 = re.compile(r"\d{1,3}(?:\.\d{1,3}){3}")
+_UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}")
+_STATUS = re.compile(r"[1-5]\d\d")
+# Spellings people give `$context` variables in their formats, lower-cased and without separators.
+_LOOSE_NAMES: Mapping[str, str] = {
+    "errortype": "error.responseType",
+    "errorresponsetype": "error.responseType",
+    "responsetype": "error.responseType",
+    "gatewayresponsetype": "error.responseType",
+    "gatewayresponse": "error.responseType",
+    "errormessage": "error.message",
+    "errormsg": "error.message",
+    "error": "error.message",
+    "statuscode": "status",
+    "httpstatus": "status",
+    "responsestatus": "status",
+    "integrationerror": "integration.error",
+    "integrationerrormessage": "integration.error",
+    "integrationstatus": "integration.status",
+    "authorizererror": "authorizer.error",
+    "authorizerstatus": "authorizer.status",
+    "requestid": "requestId",
+    "extendedrequestid": "extendedRequestId",
+    "apigwrequestid": "extendedRequestId",
+    "method": "httpMethod",
+    "httpmethod": "httpMethod",
+    "path": "path",
+    "resource": "resourcePath",
+    "resourcepath": "resourcePath",
+    "sourceip": "identity.sourceIp",
+    "validationerror": "error.validationErrorString",
+}
+# What an access record holds, for text that could be one: a record pasted without its id counts
+# when it names a status or a gateway response and one more `$context` value.
+_RECORD_FIELDS = frozenset(
+    {
+        "status",
+        "error.responseType",
+        "error.message",
+        "integration.error",
+        "authorizer.error",
+        "httpMethod",
+        "resourcePath",
+        "path",
+        "requestTime",
+        "identity.sourceIp",
+        "responseLength",
+        "integration.status",
+        "integrationStatus",
+        "protocol",
+        "responseLatency",
+        "integration.latency",
+    }
+)
+
+
+def _add_context_names(fields: dict[str, str]) -> None:
+    """Add the `$context` name of each field a format spelt its own way (`error_responseType`,
+    `errorType`, `authorizer_error`...), then of values that say what they are."""
+    for key, value in list(fields.items()):
+        name = key.removeprefix("$context.").removeprefix("context.")
+        if "_" in name:
+            name = name.replace("_", ".")
+        if name in _ALIASES:
+            name = _ALIASES[name]
+        if name not in _RECORD_FIELDS and name not in _ID_FIELDS:
+            name = _LOOSE_NAMES.get(re.sub(r"[^a-z]", "", key.lower()), name)
+        if name != key:
+            fields.setdefault(name, value)
+    for value in list(fields.values()):
+        if value in _RESPONSE_TYPES:
+            fields.setdefault("error.responseType", value)
+        elif value.startswith(_INTEGRATION_ERRORS):
+            fields.setdefault("integration.error", value)
+
+
+def _looks_like_record(fields: Mapping[str, str]) -> bool:
+    known = _RECORD_FIELDS.intersection(fields)
+    return len(known) >= 2 and bool(known & {"status", "error.responseType", "integration.error"})
+
+
+_KEY_VALUE = re.compile(r'([A-Za-z$@][\w.$@-]*)=("(?:[^"\\]|\\.)*"|\S*)(?:[ \t,;]+|$)')
+
+
+def _pasted_record(message: str) -> AccessRecord | None:
+    """An access record in a format of the user's own: `key=value` pairs, or a row of cells
+    (tab-separated, as copied from a console) read by what each cell holds."""
+    text = message.strip()
+    if "=" in text and text[:1].isalpha():
+        pairs = list(_KEY_VALUE.finditer(text))
+        if len(pairs) >= 3 and sum(len(pair.group(0)) for pair in pairs) >= len(text) - 1:
+            fields = {pair.group(1): pair.group(2).strip('"') for pair in pairs}
+            _add_context_names(fields)
+            if any(name in fields for name in _ID_FIELDS) or _looks_like_record(fields):
+                return _record(fields, message)
+        return None
+    if "\t" not in text:
+        return None
+    fields = {}
+    for cell in (cell.strip() for cell in text.split("\t")):
+        if cell in _RESPONSE_TYPES:
+            fields.setdefault("error.responseType", cell)
+        elif cell.startswith(_INTEGRATION_ERRORS):
+            fields.setdefault("integration.error", cell)
+        elif _STATUS.fullmatch(cell):
+            fields.setdefault("status", cell)
+        elif cell in _HTTP_METHODS:
+            fields.setdefault("httpMethod", cell)
+        elif cell.startswith("/"):
+            fields.setdefault("resourcePath", cell)
+        elif _IPV4.fullmatch(cell):
+            fields.setdefault("identity.sourceIp", cell)
+        elif _UUID.fullmatch(cell):
+            fields.setdefault("requestId", cell)
+    if "error.responseType" in fields or "integration.error" in fields or "status" in fields:
+        return _record(fields, message)
+    return None
 
 
 def _tail_prefix(row: str) -> tuple[int | None, str | None, str]:
@@ -508,7 +762,7 @@ def _tail_prefix(row: str) -> tuple[int | None, str | None, str]:
 
 def _gather_record(first: str, rows: list[str], index: int) -> tuple[AccessRecord, int] | None:
     """A record on one row, or pretty-printed over several; with the index of the row after it."""
-    record = parse_access_record(first)
+    record = parse_access_record(first) or _json_record(first.strip(), first, require_id=False)
     if record is not None:
         return record, index
     if first.strip() != "{":
@@ -517,7 +771,8 @@ def _gather_record(first: str, rows: list[str], index: int) -> tuple[AccessRecor
     for end in range(index, min(len(rows), index + _MAX_JSON_LINES)):
         collected.append(rows[end])
         if rows[end].rstrip() == "}":
-            record = parse_access_record("\n".join(collected))
+            text = "\n".join(collected)
+            record = parse_access_record(text) or _json_record(text.strip(), text, require_id=False)
             if record is not None:
                 return record, end + 1
     return None
@@ -558,6 +813,32 @@ def group_by_request(lines: Iterable[ExecutionLine], records: Iterable[AccessRec
         if key not in groups:
             groups[key] = RequestLogs(key, (), record)
     return groups
+
+
+# The key of the one request an excerpt without request ids stands for.
+UNNAMED_REQUEST = "(no request id)"
+
+
+def group_pasted(lines: Iterable[ExecutionLine], records: Iterable[AccessRecord]) -> dict[str, RequestLogs]:
+    """`group_by_request` for pasted text, where ids are often left out or cut.
+
+    An excerpt that names no request is one request (`UNNAMED_REQUEST`); one that names a single
+    request takes its unnamed lines and records into it (a paste that starts before the line naming
+    the id, or a record pasted without its id next to that request's lines). With several ids,
+    lines that name none are left out, as in `group_by_request`.
+    """
+    lines = list(lines)
+    records = list(records)
+    named = {line.request_id for line in lines if line.request_id is not None}
+    named.update(record.request_id for record in records if record.request_id is not None)
+    if len(named) > 1 or (named and all(line.request_id for line in lines) and all(r.request_id for r in records)):
+        return group_by_request(lines, records)
+    if any(record.extended_request_id for record in records if record.request_id is None) and named:
+        return group_by_request(lines, records)
+    key = next(iter(named)) if named else UNNAMED_REQUEST
+    lines = [line if line.request_id is not None else replace(line, request_id=key) for line in lines]
+    records = [record if record.request_id is not None else replace(record, request_id=key) for record in records]
+    return group_by_request(lines, records)
 
 
 def _extended_key(record: AccessRecord, extended: Mapping[str, str]) -> str | None:
