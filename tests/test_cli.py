@@ -16,6 +16,7 @@ import httpx
 from gatecrash.catalogue import load_catalogue
 from gatecrash.scenario import load_scenario
 from tests.conftest import DEMO, ROOT
+from tests.fixtures.apis import DEFINITIONS
 
 GATECRASH = [sys.executable, "-m", "gatecrash"]
 
@@ -65,8 +66,15 @@ def test_a_wrong_expectation_exits_1_naming_the_difference(tmp_path: Path) -> No
     assert "WRONG_STATUS" in result.stdout
     document = json.loads(next(tmp_path.glob("*/results.json")).read_text())
     reasons = {probe["name"]: (probe["verdict"], probe["reason"]) for probe in document["probes"]}
-    assert reasons["expects a throttle"] == ("WRONG_STATUS", "expected 429, got 200")
-    assert reasons["expects a 502"] == ("WRONG_STATUS", "expected 502, got 403 (MissingAuthenticationTokenException)")
+    assert reasons["expects a throttle"] == (
+        "WRONG_STATUS",
+        'expected 429 (throttled), got 200: the logs show ok (execution log "Method completed with status: 200")',
+    )
+    assert reasons["expects a 502"] == (
+        "WRONG_STATUS",
+        "expected 502 (lambda-error), got 403 MissingAuthenticationTokenException: the logs show unknown-route "
+        "(access log error.responseType=MISSING_AUTHENTICATION_TOKEN)",
+    )
 
 
 def test_validate_reports_every_mistake_and_exits_2(tmp_path: Path) -> None:
@@ -198,10 +206,10 @@ def test_token_mints_a_jwt_of_the_local_pool() -> None:
     assert wrong.returncode == 2 and "us-east-1_demo0001" in wrong.stderr
 
 
-def test_generate_with_an_offline_side_file_then_run_confirms_petstore(tmp_path: Path) -> None:
-    petstore = ROOT.parent / "shared" / "exports" / "15-aws-petstore-example.json"
-    scenario, side = tmp_path / "petstore.yaml", tmp_path / "petstore.side.yaml"
-    generated = run("generate", str(petstore), "-o", str(scenario), "--side-file-out", str(side))
+def test_generate_with_an_offline_side_file_then_run_confirms_a_pet_shop(tmp_path: Path) -> None:
+    # PetStore-like; AWS's own PetStore gets the same run in corpus/test_cli.py.
+    scenario, side = tmp_path / "pet-shop.yaml", tmp_path / "pet-shop.side.yaml"
+    generated = run("generate", str(DEFINITIONS / "pet-shop.json"), "-o", str(scenario), "--side-file-out", str(side))
     assert generated.returncode == 0, generated.stderr
     assert f"wrote the offline side file {side}" in generated.stderr
     assert "endpointOverrides:" in side.read_text()

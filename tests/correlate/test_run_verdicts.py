@@ -43,13 +43,22 @@ def test_causes_are_proven_or_refuted_from_the_logs(tmp_path: Path) -> None:
     assert verdicts["slow"][0] is Verdict.CONFIRMED
     assert verdicts["unknown route"][0] is Verdict.CONFIRMED
     # Same status and error type, another cause: only the logs can tell.
+    # The reason names both causes and the line that decided, in one line: not the access record.
     verdict, reason, cause = verdicts["malformed taken for a function error"]
     assert (verdict, cause) == (Verdict.WRONG_CAUSE, "malformed-lambda-response")
-    assert reason.startswith("status 502 as expected, but the logs show malformed-lambda-response: ")
-    # A Lambda past its own timeout is a 502 function error, not the integration's 504.
+    assert reason == (
+        "status 502 as expected, but the logs show malformed-lambda-response, not lambda-error "
+        '(execution log "Execution failed due to configuration error: Malformed Lambda proxy response")'
+    )
+    # A Lambda past its own timeout is a 502 function error, not the integration's 504: the reason says
+    # so from the access record, with the request id and time of the function's message left out.
     verdict, reason, cause = verdicts["own timeout as the integration's"]
-    assert (verdict, reason) == (Verdict.WRONG_STATUS, "expected 504, got 502 (InternalServerErrorException)")
-    assert cause == "lambda-error"
+    assert (verdict, cause) == (Verdict.WRONG_STATUS, "lambda-error")
+    assert reason == (
+        "expected 504 (integration-timeout), got 502 InternalServerErrorException: the logs show lambda-error "
+        '(access log error.responseType=INTEGRATION_FAILURE, integration.error="Lambda Customer Function Error:… … '
+        'Task timed out after 0.30 seconds")'
+    )
 
 
 def test_a_log_group_that_loses_events_leaves_probes_unconfirmed(

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import json
+
 from gatecrash.catalogue import load_catalogue
-from gatecrash.correlate.model import AccessRecord, Classification, ExecutionLine, RequestLogs
+from gatecrash.correlate.model import AccessRecord, Classification, DecisiveEvidence, ExecutionLine, RequestLogs
 from gatecrash.correlate.verdicts import confirm
 from gatecrash.runner.fire import StepRecord
 from gatecrash.runner.record import Observation, SentRequest
 from gatecrash.runner.verdict import Verdict, judge
-from gatecrash.scenario.model import Probe, RequestSpec
+from gatecrash.scenario.model import Burst, Probe, RequestSpec, StatusBounds
 
 CATALOGUE = load_catalogue()
 SENT = SentRequest("GET", "http://x/s/p", (), "", 0)
@@ -20,24 +22,70 @@ def result_for(mode: str, status: int, error_type: str | None, request_id: str |
     return judge(StepRecord(Probe("p", mode, RequestSpec("GET", "/p")), (observation,)), CATALOGUE.get(mode))
 
 
-def classified(cause: str | None, candidates: tuple[str, ...] = ()):
-    return lambda logs: Classification(logs.request_id, cause, 429, ("line",), candidates=candidates)
+def classified(cause: str | None, candidates: tuple[str, ...] = (), decisive: tuple[DecisiveEvidence, ...] = ()):
+    return lambda logs: Classification(logs.request_id, cause, 429, ("line",), candidates=candidates, decisive=decisive)
 
 
-LOGS = {"r1": RequestLogs("r1", (ExecutionLine("r1", "m", 0, "(r1) m"),), AccessRecord("r1", {"status": "429"}, "{}"))}
+# An access record as the emulator's default format writes it: thirty fields, most of them `-`.
+RECORD = {
+    "requestId": "r1",
+    "extendedRequestId": "x0LTneO2m0eOv34=",
+    "identity.sourceIp": "127.0.0.1",
+    "requestTime": "04/Dec/2026:16:26:09 +0000",
+    "httpMethod": "GET",
+    "path": "/demo/p",
+    "status": "429",
+    "error.message": "Limit Exceeded",
+    "error.responseType": "QUOTA_EXCEEDED",
+    "integration.error": "-",
+    "authorizer.error": "-",
+}
+LOGS = {
+    "r1": RequestLogs("r1", (ExecutionLine("r1", "m", 0, "(r1) m"),), AccessRecord("r1", RECORD, json.dumps(RECORD)))
+}
+QUOTA = (DecisiveEvidence("429", "status"), DecisiveEvidence("QUOTA_EXCEEDED", "error.responseType"))
 
 
 def test_matching_cause_confirms_and_another_cause_is_wrong() -> None:
     result = result_for("throttled", 429, "TooManyRequestsException")
-    confirmed = confirm(result, LOGS, classified("throttled"))
-    assert (confirmed.verdict, confirmed.observed_cause, confirmed.evidence) == (
+    throttled = (DecisiveEvidence("THROTTLED", "error.responseType"),)
+    confirmed = confirm(result, LOGS, classified("throttled", decisive=throttled))
+    assert (confirmed.verdict, confirmed.observed_cause, confirmed.evidence, confirmed.decisive) == (
         Verdict.CONFIRMED,
         "throttled",
         ("line",),
+        throttled,
     )
-    wrong = confirm(result, LOGS, classified("quota-exceeded"))
+    wrong = confirm(result, LOGS, classified("quota-exceeded", decisive=QUOTA))
+    assert (wrong.verdict, wrong.evidence, wrong.decisive) == (Verdict.WRONG_CAUSE, ("line",), QUOTA)
+    # One line: the expected cause, the observed one and what decided it; not the record.
+    assert wrong.reason == (
+        "status 429 as expected, but the logs show quota-exceeded, not throttled "
+        "(access log error.responseType=QUOTA_EXCEEDED)"
+    )
+
+
+def test_a_wrong_cause_quotes_the_deciding_line_shortened_to_one_line() -> None:
+    line = "Lambda execution failed with status 200 due to customer function error: " + "x" * 300
+    wrong = confirm(
+        result_for("throttled", 429, "TooManyRequestsException"),
+        LOGS,
+        classified("lambda-error", decisive=(DecisiveEvidence("429", "status"), DecisiveEvidence(line + "\nmore"))),
+    )
+    assert wrong.reason.startswith(
+        'status 429 as expected, but the logs show lambda-error, not throttled (execution log "Lambda execution '
+        "failed with status 200 due to customer function error: xxx"
+    )
+    assert wrong.reason.endswith('x…")') and "\n" not in wrong.reason and len(wrong.reason) < 250
+
+
+def test_logs_of_no_known_cause_name_their_error_fields() -> None:
+    wrong = confirm(result_for("throttled", 429, "TooManyRequestsException"), LOGS, classified(None))
     assert wrong.verdict is Verdict.WRONG_CAUSE
-    assert wrong.reason == "status 429 as expected, but the logs show quota-exceeded: line"
+    assert wrong.reason == (
+        "status 429 as expected, but the logs show no known cause, not throttled "
+        '(access log error.responseType=QUOTA_EXCEEDED, error.message="Limit Exceeded")'
+    )
 
 
 def test_ambiguous_logs_including_the_mode_stay_unconfirmed() -> None:
@@ -54,6 +102,9 @@ def test_ambiguous_logs_including_the_mode_stay_unconfirmed() -> None:
         classified(None, ("quota-exceeded", "lambda-error")),
     )
     assert excluded.verdict is Verdict.WRONG_CAUSE
+    assert excluded.reason.startswith(
+        "status 429 as expected, but the logs fit quota-exceeded and lambda-error alike, not throttled ("
+    )
 
 
 def test_missing_and_incomplete_logs_are_unconfirmed() -> None:
@@ -75,8 +126,55 @@ def test_front_door_answers_confirm_without_logs() -> None:
     assert confirmed.evidence == ("413 HTTP content length exceeded 10485760 bytes. (no request id, no log)",)
 
 
-def test_a_wrong_status_keeps_its_verdict_and_gains_the_observed_cause() -> None:
+def test_a_wrong_status_keeps_its_verdict_and_names_the_cause_the_logs_show() -> None:
     wrong = result_for("integration-timeout", 502, "InternalServerErrorException")
     assert wrong.verdict is Verdict.WRONG_STATUS
-    annotated = confirm(wrong, LOGS, classified("lambda-error"))
-    assert (annotated.verdict, annotated.observed_cause) == (Verdict.WRONG_STATUS, "lambda-error")
+    assert wrong.reason == "expected 504 (integration-timeout), got 502 InternalServerErrorException"
+    decisive = (DecisiveEvidence("INTEGRATION_FAILURE", "error.responseType"),)
+    annotated = confirm(wrong, LOGS, classified("lambda-error", decisive=decisive))
+    assert (annotated.verdict, annotated.observed_cause, annotated.decisive) == (
+        Verdict.WRONG_STATUS,
+        "lambda-error",
+        decisive,
+    )
+    assert annotated.reason == (
+        "expected 504 (integration-timeout), got 502 InternalServerErrorException: "
+        "the logs show lambda-error (access log error.responseType=INTEGRATION_FAILURE)"
+    )
+    # Without logs for the request, the status check's reason stands.
+    assert confirm(wrong, {}, classified("lambda-error")).reason == wrong.reason
+
+
+def test_a_wrong_error_type_names_the_mode_and_the_cause_the_logs_show() -> None:
+    wrong = result_for("throttled", 429, "LimitExceededException")
+    assert wrong.reason == (
+        "status 429 as expected, but LimitExceededException where throttled gives TooManyRequestsException"
+    )
+    annotated = confirm(wrong, LOGS, classified("quota-exceeded", decisive=QUOTA))
+    assert (annotated.verdict, annotated.reason) == (
+        Verdict.WRONG_CAUSE,
+        wrong.reason + ": the logs show quota-exceeded (access log error.responseType=QUOTA_EXCEEDED)",
+    )
+
+
+def test_a_burst_explains_the_answer_with_the_unexpected_status() -> None:
+    answers = tuple(
+        Observation("b", index, SENT, 0.0, 0.1, status, (("x-amzn-requestid", f"r{index}"),), "")
+        for index, status in enumerate((429, 200))
+    )
+    burst = Burst("b", "throttled", RequestSpec("GET", "/p"), 2, (StatusBounds("200", 0, 0),))
+    wrong = judge(StepRecord(burst, answers), CATALOGUE.get("throttled"))
+    assert wrong.verdict is Verdict.WRONG_STATUS
+    ok = (DecisiveEvidence("Method completed with status: 200"),)
+    logs = {name: RequestLogs(name, (), None) for name in ("r0", "r1")}
+    seen: list[str] = []
+
+    def classify(logs: RequestLogs) -> Classification:
+        seen.append(logs.request_id)
+        return Classification(logs.request_id, "ok", 200, decisive=ok)
+
+    annotated = confirm(wrong, logs, classify)
+    assert seen == ["r1"]
+    assert annotated.reason == (
+        f'{wrong.reason}; request 2: the logs show ok (execution log "Method completed with status: 200")'
+    )

@@ -28,7 +28,8 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 
 from gatecrash.catalogue import Catalogue, FailureMode
-from gatecrash.correlate.model import Classification, ExecutionLine, RequestLogs
+from gatecrash.correlate.decisive import decisive_evidence
+from gatecrash.correlate.model import Classification, DecisiveEvidence, ExecutionLine, RequestLogs
 
 __all__ = ["Classifier", "classify", "classify_all"]
 
@@ -299,7 +300,9 @@ class Classifier:
             return _ambiguous(logs, status, tied, candidates)
         notes = self._notes(logs, status, best, fits[1] if len(fits) > 1 else None)
         evidence = _evidence(logs, best, hits)
-        return Classification(logs.request_id, best.rule.mode.id, status, evidence, notes, candidates)
+        return Classification(
+            logs.request_id, best.rule.mode.id, status, evidence, notes, candidates, _decisive(logs, best, hits)
+        )
 
     def _notes(self, logs: RequestLogs, status: int | None, best: _Fit, runner_up: _Fit | None) -> tuple[str, ...]:
         notes: list[str] = []
@@ -362,7 +365,8 @@ class Classifier:
         fit = by_id[chosen]
         notes = (note, *_status_notes(logs, status))
         ordered = (chosen, *(mode for mode in candidates if mode != chosen))
-        return Classification(logs.request_id, chosen, status, _evidence(logs, fit, hits), notes, ordered)
+        evidence = _evidence(logs, fit, hits)
+        return Classification(logs.request_id, chosen, status, evidence, notes, ordered, _decisive(logs, fit, hits))
 
     def _old_lambda_throttle(
         self, logs: RequestLogs, status: int | None, fits: Sequence[_Fit], hits: Mapping[int, list[int]]
@@ -391,9 +395,9 @@ class Classifier:
             *_status_notes(logs, status),
         )
         candidates = (LAMBDA_THROTTLED, *(f.rule.mode.id for f in fits))
-        return Classification(
-            logs.request_id, LAMBDA_THROTTLED, status, _evidence(logs, fit, hits, lines), notes, candidates
-        )
+        evidence = _evidence(logs, fit, hits, lines)
+        decisive = _decisive(logs, fit, hits)
+        return Classification(logs.request_id, LAMBDA_THROTTLED, status, evidence, notes, candidates, decisive)
 
     def _incomplete_signature(self, logs: RequestLogs, status: int | None) -> Classification | None:
         """403 IncompleteSignatureException, which AWS logs as DEFAULT_4XX (azul#7470)."""
@@ -406,7 +410,10 @@ class Classifier:
                 "IncompleteSignatureException (a non-SigV4 Authorization header) on a route the stage lacks: "
                 "AWS answers it instead of Missing Authentication Token (apigw-reference.md)"
             )
-            return Classification(logs.request_id, UNKNOWN_ROUTE, status, _access_raw(logs), (note,), (UNKNOWN_ROUTE,))
+            decisive = (DecisiveEvidence(message, "error.message"),)
+            return Classification(
+                logs.request_id, UNKNOWN_ROUTE, status, _access_raw(logs), (note,), (UNKNOWN_ROUTE,), decisive
+            )
         if _IAM_METHOD_SIGNATURE in message:
             note = (
                 "IncompleteSignatureException: an Authorization header that is not SigV4 on an AWS_IAM method "
@@ -425,6 +432,12 @@ def _evidence(
     """The access record's text, then the lines the mode's patterns found, in log order."""
     numbers = sorted({number for pattern in fit.patterns for number in hits.get(pattern, ())} | set(extra))
     return _access_raw(logs) + tuple(logs.execution[number].raw for number in numbers)
+
+
+def _decisive(logs: RequestLogs, fit: _Fit, hits: Mapping[int, list[int]]) -> tuple[DecisiveEvidence, ...]:
+    """The fields and lines that made `fit` the best: what a reason quotes and a report marks."""
+    lines = (number for pattern in fit.patterns for number in hits.get(pattern, ()))
+    return decisive_evidence(logs, fit.rule.mode, fit.fields, lines)
 
 
 def _access_raw(logs: RequestLogs) -> tuple[str, ...]:

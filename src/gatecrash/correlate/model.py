@@ -64,6 +64,19 @@ class RequestLogs:
 
 
 @dataclass(frozen=True, slots=True)
+class DecisiveEvidence:
+    """One thing in the logs that decided a cause: an access-log field the mode's catalogue entry names,
+    with its value, or the part of an execution-log message one of the entry's patterns matched."""
+
+    value: str
+    field: str | None = None  # the access-log field (`$context` name); None for an execution-log line
+
+    @property
+    def in_access_log(self) -> bool:
+        return self.field is not None
+
+
+@dataclass(frozen=True, slots=True)
 class Classification:
     """The cause the logs show for one request, and the lines that show it."""
 
@@ -75,3 +88,5 @@ class Classification:
     # Every mode the logs fit, best first (the cause among them); when the logs cannot tell two or
     # more apart the cause is None and these name the ones they fit equally.
     candidates: tuple[str, ...] = ()
+    # What in `evidence` decided the cause (empty when the cause is None).
+    decisive: tuple[DecisiveEvidence, ...] = ()

@@ -12,6 +12,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 from gatecrash.catalogue import FailureMode
+from gatecrash.correlate.model import DecisiveEvidence
 from gatecrash.runner.fire import StepRecord
 from gatecrash.runner.record import Observation
 from gatecrash.scenario.model import Burst, Judge, Probe
@@ -37,9 +38,11 @@ class StepResult:
     mode: FailureMode
     verdict: Verdict
     reason: str
-    # Filled by log correlation: the cause the gateway's logs show, and the lines that show it.
+    # Filled by log correlation: the cause the gateway's logs show, the lines that show it, and what in
+    # them decided it (what a report marks).
     observed_cause: str | None = None
     evidence: tuple[str, ...] = ()
+    decisive: tuple[DecisiveEvidence, ...] = ()
 
     @property
     def name(self) -> str:
@@ -55,12 +58,15 @@ def judge_observation(mode: FailureMode, observation: Observation) -> tuple[Verd
         return Verdict.ERROR, observation.error
     assert observation.status is not None
     if not mode.status_matches(observation.status):
-        detail = f" ({observation.error_type})" if observation.error_type else ""
-        return Verdict.WRONG_STATUS, f"expected {mode.expected_status_text()}, got {observation.status}{detail}"
+        detail = f" {observation.error_type}" if observation.error_type else ""
+        return (
+            Verdict.WRONG_STATUS,
+            f"expected {mode.expected_status_text()} ({mode.id}), got {observation.status}{detail}",
+        )
     if observation.error_type != mode.error_type:
         return Verdict.WRONG_CAUSE, (
             f"status {observation.status} as expected, but {_error_type_text(observation.error_type)} "
-            f"where the mode gives {_error_type_text(mode.error_type)}"
+            f"where {mode.id} gives {_error_type_text(mode.error_type)}"
         )
     return Verdict.UNCONFIRMED, AWAITING_LOGS
 
@@ -104,7 +110,7 @@ def judge_burst(record: StepRecord, mode: FailureMode) -> StepResult:
                 record,
                 mode,
                 Verdict.WRONG_CAUSE,
-                f"a {observation.status} carried {_error_type_text(observation.error_type)} where the mode "
+                f"a {observation.status} carried {_error_type_text(observation.error_type)} where {mode.id} "
                 f"gives {_error_type_text(mode.error_type)} ({mix})",
             )
     return StepResult(record, mode, Verdict.UNCONFIRMED, f"{mix}; {AWAITING_LOGS}")
