@@ -1,4 +1,4 @@
-"""The definition loader: real exports, and one malformed snippet per kind of Problem."""
+"""The definition loader: the fixture definitions, and one malformed snippet per kind of Problem."""
 
 from __future__ import annotations
 
@@ -23,12 +23,7 @@ from gatecrash.emulator.model import (
     RequestValidator,
 )
 from gatecrash.errors import DefinitionError, Problem
-from tests.emulator.test_substitution import EXPORT_VARIABLES
-
-# The real definitions kept beside the repository (../shared/exports, see its README).
-EXPORTS = Path(__file__).resolve().parents[3] / "shared" / "exports"
-# Which real files do not load even with their variables (EXPORT_VARIABLES) supplied: external $refs.
-EXPECTED_TO_FAIL = {"03-edx-api-manager.yaml"}
+from tests.fixtures.apis import DEFINITIONS, EXPECTED_TO_FAIL, VARIABLES
 
 
 def write(tmp_path: Path, text: str, name: str = "api.yaml") -> Path:
@@ -65,18 +60,18 @@ info: {title: t}
 """
 
 
-# --- real exports ------------------------------------------------------------------------------------
+# --- the fixture definitions (tests/fixtures/definitions; the real exports: corpus/) ---------------
 
 
-def test_the_ten_real_exports_are_beside_the_repository() -> None:
-    # Without them the parametrised test below would collect nothing and pass unseen.
-    assert len(list(EXPORTS.glob("[0-9]*"))) == 10, f"expected ../shared/exports with 10 definitions at {EXPORTS}"
+def test_the_fixture_definitions_are_there() -> None:
+    # Without them the parametrised test below would collect nothing.
+    assert len(list(DEFINITIONS.iterdir())) == 10, f"expected 10 definitions at {DEFINITIONS}"
 
 
-@pytest.mark.parametrize("path", sorted(EXPORTS.glob("[0-9]*")), ids=lambda path: path.name)
-def test_every_export_loads_or_reports_problems_only(path: Path) -> None:
+@pytest.mark.parametrize("path", sorted(DEFINITIONS.iterdir()), ids=lambda path: path.name)
+def test_every_definition_loads_or_reports_problems_only(path: Path) -> None:
     try:
-        api = load_definition(path, EXPORT_VARIABLES.get(path.name))
+        api = load_definition(path, VARIABLES.get(path.name))
     except DefinitionError as error:
         assert path.name in EXPECTED_TO_FAIL
         assert error.problems
@@ -90,24 +85,24 @@ def test_every_export_loads_or_reports_problems_only(path: Path) -> None:
         assert api.methods
 
 
-def test_petstore_get_pet_is_an_http_integration_with_a_path_parameter() -> None:
-    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+def test_pet_shop_get_pet_is_an_http_integration_with_a_path_parameter() -> None:
+    api = load_definition(DEFINITIONS / "pet-shop.json")
     get_pet = method(api, "GET", "/pets/{petId}")
     assert get_pet.pointer == "$.paths['/pets/{petId}'].get"
-    assert get_pet.operation_name == "GetPet"
+    assert get_pet.operation_name == "FindPet"
     assert get_pet.parameters == (Parameter("petId", ParameterLocation.PATH, required=True),)
     assert get_pet.integration is not None
     assert get_pet.integration.type is IntegrationType.HTTP
     assert get_pet.integration.http_method == "GET"
-    assert get_pet.integration.uri == "http://petstore.execute-api.eu-north-1.amazonaws.com/petstore/pets/{petId}"
+    assert get_pet.integration.uri == "http://shop.example.org/v1/pets/{petId}"
     assert get_pet.integration.request_parameters == {"integration.request.path.petId": "method.request.path.petId"}
     assert get_pet.integration.passthrough_behavior == "WHEN_NO_MATCH"
     assert get_pet.response_status_codes == ("200",)
 
 
-def test_petstore_has_six_methods_and_a_mock_root() -> None:
-    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
-    assert api.title == "PetStore"
+def test_pet_shop_has_six_methods_and_a_mock_root() -> None:
+    api = load_definition(DEFINITIONS / "pet-shop.json")
+    assert api.title == "Pet Shop"
     assert sorted((m.http_method, m.resource_path) for m in api.methods) == [
         ("GET", "/"),
         ("GET", "/pets"),
@@ -123,23 +118,23 @@ def test_petstore_has_six_methods_and_a_mock_root() -> None:
     assert all(not m.api_key_required and m.authorization.type is AuthorizationType.NONE for m in api.methods)
 
 
-def test_petstore_query_parameters_are_optional() -> None:
-    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+def test_pet_shop_query_parameters_are_optional() -> None:
+    api = load_definition(DEFINITIONS / "pet-shop.json")
     assert method(api, "GET", "/pets").parameters == (
-        Parameter("type", ParameterLocation.QUERYSTRING, required=False),
+        Parameter("kind", ParameterLocation.QUERYSTRING, required=False),
         Parameter("page", ParameterLocation.QUERYSTRING, required=False),
     )
 
 
-def test_petstore_body_parameter_becomes_an_inlined_model_per_consumed_type() -> None:
-    api = load_definition(EXPORTS / "15-aws-petstore-example.json")
+def test_pet_shop_body_parameter_by_ref_becomes_an_inlined_model_per_consumed_type() -> None:
+    api = load_definition(DEFINITIONS / "pet-shop.json")
     create = method(api, "POST", "/pets")
     assert create.parameters == ()  # `in: body` is a model, not a method request parameter
     assert create.request_models == {
         "application/json": {
             "type": "object",
             "properties": {
-                "type": {"type": "string", "enum": ["dog", "cat", "fish", "bird", "gecko"]},
+                "kind": {"type": "string", "enum": ["dog", "cat", "rabbit"]},
                 "price": {"type": "number"},
             },
         }
@@ -147,20 +142,20 @@ def test_petstore_body_parameter_becomes_an_inlined_model_per_consumed_type() ->
 
 
 def test_photo_search_methods_require_an_api_key_but_cors_preflights_do_not() -> None:
-    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
+    api = load_definition(DEFINITIONS / "photo-search.yaml")
     required = {(m.http_method, m.resource_path): m.api_key_required for m in api.methods}
     assert required == {
-        ("GET", "/search"): True,
-        ("OPTIONS", "/search"): False,
-        ("PUT", "/upload"): True,
-        ("OPTIONS", "/upload"): False,
+        ("GET", "/find"): True,
+        ("OPTIONS", "/find"): False,
+        ("PUT", "/store"): True,
+        ("OPTIONS", "/store"): False,
     }
 
 
 def test_photo_search_binary_media_types_and_gateway_responses() -> None:
-    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
-    assert api.title == "AI Photo Search"
-    assert api.binary_media_types == ("image/png", "image/jpeg", "image/jpg")
+    api = load_definition(DEFINITIONS / "photo-search.yaml")
+    assert api.title == "Photo album"
+    assert api.binary_media_types == ("image/png", "image/jpeg")
     assert api.api_key_source == "HEADER"
     assert set(api.gateway_responses) == {"DEFAULT_4XX", "DEFAULT_5XX"}
     default_4xx = api.gateway_responses["DEFAULT_4XX"]
@@ -169,11 +164,11 @@ def test_photo_search_binary_media_types_and_gateway_responses() -> None:
 
 
 def test_photo_search_upload_is_an_s3_integration_converting_to_binary() -> None:
-    api = load_definition(EXPORTS / "13-ai-photo-search.yaml")
-    upload = method(api, "PUT", "/upload")
+    api = load_definition(DEFINITIONS / "photo-search.yaml")
+    upload = method(api, "PUT", "/store")
     assert upload.parameters == (
-        Parameter("x-amz-meta-customlabels", ParameterLocation.HEADER, required=True),
-        Parameter("name", ParameterLocation.QUERYSTRING, required=True),
+        Parameter("x-amz-meta-labels", ParameterLocation.HEADER, required=True),
+        Parameter("file", ParameterLocation.QUERYSTRING, required=True),
     )
     assert upload.validator is None
     integration = upload.integration
@@ -182,101 +177,107 @@ def test_photo_search_upload_is_an_s3_integration_converting_to_binary() -> None
     assert integration.uri == "arn:aws:apigateway:us-east-1:s3:path/{bucket}/{key}"
     assert integration.passthrough_behavior == "WHEN_NO_TEMPLATES"
     assert integration.content_handling == "CONVERT_TO_BINARY"
-    assert integration.credentials == "arn:aws:iam::339712725968:role/APIGatewayS3ProxyPolicy"
-    assert integration.request_parameters["integration.request.path.bucket"] == "'photos-cc-a3'"
-    search = method(api, "GET", "/search")
+    assert integration.credentials == "arn:aws:iam::111122223333:role/album-uploads"
+    assert integration.request_parameters["integration.request.path.bucket"] == "'album-uploads'"
+    search = method(api, "GET", "/find")
     assert search.integration is not None and search.integration.type is IntegrationType.AWS_PROXY
-    assert search.response_status_codes == ("500", "200", "403")
+    assert search.response_status_codes == ("200", "403")
 
 
 def test_swagger2_token_authorizer_and_validator() -> None:
-    api = load_definition(EXPORTS / "02-tdr-draft-metadata.json", EXPORT_VARIABLES["02-tdr-draft-metadata.json"])
-    validate = method(api, "POST", "/draft-metadata/validate/{consignmentId+}")
-    assert validate.authorization.type is AuthorizationType.CUSTOM
-    assert validate.authorization.authorizer == "lambda"
-    assert validate.validator == RequestValidator("Validate query string parameters and headers", False, True)
-    assert api.authorizers["lambda"]["type"] == "token"
-    assert api.authorizers["lambda"]["headerName"] == "Authorization"
-    assert api.authorizers["lambda"]["authorizerResultTtlInSeconds"] == 0
+    api = load_definition(DEFINITIONS / "token-authorizer.json", VARIABLES["token-authorizer.json"])
+    check = method(api, "POST", "/records/check/{recordId+}")
+    assert check.authorization.type is AuthorizationType.CUSTOM
+    assert check.authorization.authorizer == "checker"
+    assert check.validator == RequestValidator("Check parameters only", False, True)
+    assert api.authorizers["checker"]["type"] == "token"
+    assert api.authorizers["checker"]["headerName"] == "Authorization"
+    assert api.authorizers["checker"]["authorizerResultTtlInSeconds"] == 0
 
 
 def test_sigv4_and_api_key_together() -> None:
-    api = load_definition(EXPORTS / "09-consent-management.json")
-    both = method(api, "POST", "/getsubscriberinfo")
+    api = load_definition(DEFINITIONS / "sigv4-and-key.json")
+    both = method(api, "POST", "/subscription")
     assert both.authorization.type is AuthorizationType.AWS_IAM
     assert both.api_key_required
-    login = method(api, "POST", "/login")
-    assert login.authorization.type is AuthorizationType.AWS_IAM and not login.api_key_required
-    key_only = method(api, "POST", "/sendsubscriberupdate")
+    signin = method(api, "POST", "/signin")
+    assert signin.authorization.type is AuthorizationType.AWS_IAM and not signin.api_key_required
+    key_only = method(api, "POST", "/notify")
     assert key_only.authorization.type is AuthorizationType.NONE and key_only.api_key_required
 
 
 def test_request_body_and_parameters_by_ref() -> None:
-    api = load_definition(EXPORTS / "07-nhs-nrlf-producer.yaml", EXPORT_VARIABLES["07-nhs-nrlf-producer.yaml"])
-    create = method(api, "POST", "/DocumentReference")
+    name = "shared-components.yaml"
+    api = load_definition(DEFINITIONS / name, VARIABLES[name])
+    create = method(api, "POST", "/Record")
     assert list(create.request_models) == ["application/fhir+json"]
     assert "$ref" not in json.dumps(create.request_models)
+    assert create.request_models["application/fhir+json"]["properties"]["subject"] == {
+        "type": "object",
+        "properties": {"identifier": {"type": "string"}},
+    }
     assert create.authorization.type is AuthorizationType.CUSTOM
-    assert create.authorization.authorizer == "producer-authoriser"  # the placeholder name, filled in
-    assert create.parameters[:2] == (
-        Parameter("NHSD-End-User-Organisation-ODS", ParameterLocation.HEADER, required=True),
-        Parameter("NHSD-End-User-Organisation", ParameterLocation.HEADER, required=False),
+    assert create.authorization.authorizer == "records-authoriser"  # the placeholder name, filled in
+    assert create.parameters == (
+        Parameter("Org-Code", ParameterLocation.HEADER, required=True),
+        Parameter("Org-Name", ParameterLocation.HEADER, required=False),
     )
+    assert method(api, "GET", "/Record/{id}").parameters[0] == Parameter("id", ParameterLocation.PATH, required=True)
     assert method(api, "GET", "/_status").authorization.type is AuthorizationType.NONE
 
 
 def test_empty_security_overrides_a_declared_api_key_and_gateway_status_as_number() -> None:
-    api = load_definition(EXPORTS / "11-opg-metrics.yaml", EXPORT_VARIABLES["11-opg-metrics.yaml"])
+    api = load_definition(DEFINITIONS / "metrics.yaml", VARIABLES["metrics.yaml"])
     put = method(api, "PUT", "/metrics")
-    assert not put.api_key_required
+    assert not put.api_key_required  # the document asks for a key; the method's `security: []` does not
     assert put.validator == RequestValidator("all", True, True)
     assert api.gateway_responses["BAD_REQUEST_BODY"].status_code == 400
 
 
 def test_external_ref_is_reported_with_its_line() -> None:
     with pytest.raises(DefinitionError) as caught:
-        load_definition(EXPORTS / "03-edx-api-manager.yaml")
+        load_definition(DEFINITIONS / "remote-refs.yaml")
     first = caught.value.problems[0]
     assert first == Problem(
-        file=str(EXPORTS / "03-edx-api-manager.yaml"),
+        file=str(DEFINITIONS / "remote-refs.yaml"),
         pointer="$.paths['/'].$ref",
         message="$ref './index.yaml#/endpoints/index': cannot read the file: No such file or directory",
-        line=21,
+        line=16,
         hint="check the path and its permissions",
     )
-    assert len(caught.value.problems) == 30
+    assert len(caught.value.problems) == 6  # three siblings, three remote files
 
 
 def test_cloudformation_intrinsics_are_named() -> None:
     with pytest.raises(DefinitionError) as caught:
-        load_definition(EXPORTS / "01-govuk-address-cri-public.yaml")
+        load_definition(DEFINITIONS / "cloudformation.yaml")
     found = {(p.pointer, p.line, p.message) for p in caught.value.problems}
     # Without --var, what is left is the conditions (the rest is filled or kept as text in uris).
     assert found == {
         (
-            "$.paths['/.well-known/jwks.json'].get.x-amazon-apigateway-integration.uri['Fn::Sub'][1].env['Fn::If'][0]",
-            84,
-            "unresolved CloudFormation condition IsLocalDevEnvironment in Fn::If",
+            "$.paths['/keys.json'].get.x-amazon-apigateway-integration.uri['Fn::Sub'][1].suffix['Fn::If'][0]",
+            23,
+            "unresolved CloudFormation condition IsLocalStack in Fn::If",
         ),
         (
-            "$.paths['/token'].post.security[0].api_key['Fn::If'][0]",
-            150,
-            "unresolved CloudFormation condition IsNotDevEnvironment in Fn::If",
+            "$.paths['/session'].post.security[0].api_key['Fn::If'][0]",
+            50,
+            "unresolved CloudFormation condition RequireApiKey in Fn::If",
         ),
         (
-            "$.paths['/credential/issue'].post.security[0].api_key['Fn::If'][0]",
-            204,
-            "unresolved CloudFormation condition IsNotDevEnvironment in Fn::If",
+            "$.paths['/result'].post.security[0].api_key['Fn::If'][0]",
+            74,
+            "unresolved CloudFormation condition RequireApiKey in Fn::If",
         ),
     }
 
 
 def test_openapi3_scheme_left_in_swagger2_security_definitions() -> None:
     # API Gateway's importer reads it (AWS's own sample deploys so), and so does the loader now.
-    name = "08-aws-sample-url-shortener.yaml"
-    api = load_definition(EXPORTS / name, EXPORT_VARIABLES[name])
-    assert method(api, "GET", "/app").authorization.type is AuthorizationType.COGNITO_USER_POOLS
-    assert method(api, "GET", "/app").authorization.authorizer == "UserAuthorizer"
+    name = "url-shortener.yaml"
+    api = load_definition(DEFINITIONS / name, VARIABLES[name])
+    assert method(api, "GET", "/links").authorization.type is AuthorizationType.COGNITO_USER_POOLS
+    assert method(api, "GET", "/links").authorization.authorizer == "LinkOwners"
 
 
 # --- file-level problems ----------------------------------------------------------------------------
@@ -832,9 +833,9 @@ def replaced(document: Any, path: tuple[Any, ...], value: Any) -> Any:
     return copied
 
 
-@pytest.mark.parametrize("name", ["13-ai-photo-search.yaml", "02-tdr-draft-metadata.json"])
+@pytest.mark.parametrize("name", ["photo-search.yaml", "token-authorizer.json"])
 def test_any_damaged_value_gives_a_definition_error_not_a_crash(name: str) -> None:
-    document = yaml.safe_load((EXPORTS / name).read_text())
+    document = yaml.safe_load((DEFINITIONS / name).read_text())
     paths = all_paths(document)
     rng = random.Random(4)
     for path in rng.sample(paths, min(len(paths), 120)):

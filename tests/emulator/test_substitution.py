@@ -17,36 +17,9 @@ from gatecrash.emulator.model import AuthorizationType
 from gatecrash.emulator.substitute import substitute
 from gatecrash.errors import DefinitionError, Problem
 from gatecrash.scenario import load_scenario
+from tests.fixtures.apis import DEFINITIONS, LOADABLE, VARIABLES
 
-EXPORTS = Path(__file__).resolve().parents[3] / "shared" / "exports"
-LAMBDA = "arn:aws:lambda:eu-west-2:123456789012:function:handler"
-
-# What each real template needs to load; shared with test_definition's sweep over the exports.
-EXPORT_VARIABLES: dict[str, dict[str, str]] = {
-    "01-govuk-address-cri-public.yaml": {
-        "IsLocalDevEnvironment": "false",
-        "IsNotDevEnvironment": "true",
-        "Environment": "build",
-    },
-    "02-tdr-draft-metadata.json": {
-        "environment": "intg",
-        "title": "DraftMetadata",
-        "region": "eu-west-2",
-        "lambda_arn": LAMBDA,
-        "authoriser_lambda_arn": LAMBDA + "-authoriser",
-    },
-    "04-nhs-notify-templates.json": {"AWS_REGION": "eu-west-2", "APIG_EXECUTION_ROLE_ARN": "arn:aws:iam::1:role/x"},
-    "07-nhs-nrlf-producer.yaml": {"authoriser_name": "producer-authoriser"},
-    "08-aws-sample-url-shortener.yaml": {
-        "IsLocal": "true",
-        "LinkTable": "links",
-        "UserPool.Arn": "arn:aws:cognito-idp:us-east-1:123456789012:userpool/us-east-1_demo0001",
-        "AmplifyApp.DefaultDomain": "main.d1.amplifyapp.com",
-    },
-    "09-consent-management.json": {"region": "eu-west-1", "env_name": "dev", "login_invoke_arn": LAMBDA},
-    "11-opg-metrics.yaml": {"name": "opg-metrics", "region": "eu-west-1", "allowed_roles": "[]"},
-}
-LOADABLE = sorted(EXPORT_VARIABLES)
+# Variables for the fixture templates: tests/fixtures/apis.py.
 
 
 def fill(document: Any, variables: dict[str, str] | None = None) -> Any:
@@ -327,66 +300,66 @@ def test_problems_inside_a_sibling_name_the_sibling(tmp_path: Path) -> None:
 REMOTE_HINT = "download it and refer to the local copy, e.g. $ref: './copy.yaml#/...'"
 
 
-def test_the_edx_export_fails_with_exactly_its_remote_refs(tmp_path: Path) -> None:
-    # Its sibling files are not part of the copy kept in ../shared/exports: stand-ins take their place.
-    copy = tmp_path / "03-edx-api-manager.yaml"
-    shutil.copy(EXPORTS / copy.name, copy)
+def test_with_its_siblings_beside_it_only_the_remote_refs_fail(tmp_path: Path) -> None:
+    # The fixture keeps no sibling files, as a copied definition often does not: stand-ins take their place.
+    copy = tmp_path / "remote-refs.yaml"
+    shutil.copy(DEFINITIONS / copy.name, copy)
     mock = {"get": {"x-amazon-apigateway-integration": {"type": "mock"}}}
-    for sibling, names in {
-        "index.yaml": ["index"],
-        "heartbeat.yaml": ["heartbeat"],
-        "oauth.yaml": ["request_access_token"],
-    }.items():
+    for sibling, names in {"index.yaml": ["index"], "heartbeat.yaml": ["heartbeat"], "oauth.yaml": ["token"]}.items():
         (tmp_path / sibling).write_text(json.dumps({"endpoints": dict.fromkeys(names, mock)}), encoding="utf-8")
     with pytest.raises(DefinitionError) as caught:
         load_definition(copy)
     problems = caught.value.problems
-    assert len(problems) == 27
+    assert len(problems) == 3
     assert all(p.hint == REMOTE_HINT and p.file == str(copy) and p.pointer.endswith(".$ref") for p in problems)
     assert problems[0] == Problem(
         str(copy),
-        "$.paths['/catalog/v1/catalogs'].$ref",
-        "remote $ref 'https://raw.githubusercontent.com/edx/course-discovery/b5c52c8/api.yaml#/endpoints/v1/catalogs'"
+        "$.paths['/catalog/v1/courses'].$ref",
+        "remote $ref 'https://raw.githubusercontent.com/example/catalog/0a1b2c3/api.yaml#/endpoints/v1/courses'"
         " is not fetched",
-        line=33,
+        line=25,
         hint=REMOTE_HINT,
     )
 
 
-# --- the real templates ---------------------------------------------------------------------------------
+# --- the fixture templates ---------------------------------------------------------------------------
 
 
 @pytest.mark.parametrize("name", LOADABLE)
-def test_real_templates_load_with_their_variables(name: str) -> None:
-    api = load_definition(EXPORTS / name, EXPORT_VARIABLES[name])
+def test_fixture_templates_load_with_their_variables(name: str) -> None:
+    api = load_definition(DEFINITIONS / name, VARIABLES.get(name))
     assert api.methods
     for method in api.methods:
         text = json.dumps([method.request_models, method.authorization.authorizer])
-        assert "Fn::" not in text and '"Ref"' not in text
+        assert "Fn::" not in text and '"Ref"' not in text and "${" not in text
 
 
-def test_cloudformation_export_values() -> None:
-    api = load_definition(
-        EXPORTS / "01-govuk-address-cri-public.yaml", EXPORT_VARIABLES["01-govuk-address-cri-public.yaml"]
+def test_cloudformation_definition_values() -> None:
+    name = "cloudformation.yaml"
+    api = load_definition(DEFINITIONS / name, VARIABLES[name])
+    keys = next(m for m in api.methods if m.resource_path == "/keys.json")
+    assert keys.integration is not None
+    assert keys.integration.uri == "arn:aws:apigateway:us-east-1:s3:path/identity-public-keys-build/keys.json"
+    assert keys.integration.credentials == "${KeysBucketRole.Arn}"  # unresolved in an integration: kept as text
+    session = next(m for m in api.methods if m.resource_path == "/session")
+    assert session.api_key_required
+    assert session.integration is not None
+    assert session.integration.uri == (
+        "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/"
+        "arn:aws:lambda:us-east-1:123456789012:function:${StackName}-Session:live/invocations"
     )
-    jwks = next(m for m in api.methods if m.resource_path == "/.well-known/jwks.json")
-    assert jwks.integration is not None
-    assert "${" not in jwks.integration.uri
-    token = next(m for m in api.methods if m.resource_path == "/token")
-    assert token.api_key_required
-    dev = load_definition(
-        EXPORTS / "01-govuk-address-cri-public.yaml",
-        {**EXPORT_VARIABLES["01-govuk-address-cri-public.yaml"], "IsNotDevEnvironment": "false"},
-    )
-    assert not next(m for m in dev.methods if m.resource_path == "/token").api_key_required  # NoValue: no key
+    local = load_definition(DEFINITIONS / name, {**VARIABLES[name], "IsLocalStack": "true", "RequireApiKey": "false"})
+    assert not next(m for m in local.methods if m.resource_path == "/session").api_key_required  # NoValue: no key
+    local_keys = next(m for m in local.methods if m.resource_path == "/keys.json").integration
+    assert local_keys is not None and local_keys.uri.endswith("/identity-public-keys-local/keys.json")
 
 
 def test_swagger2_security_definitions_in_openapi3_are_read() -> None:
-    name = "08-aws-sample-url-shortener.yaml"
-    api = load_definition(EXPORTS / name, EXPORT_VARIABLES[name])
-    post = next(m for m in api.methods if m.http_method == "POST" and m.resource_path == "/app")
+    name = "url-shortener.yaml"
+    api = load_definition(DEFINITIONS / name, VARIABLES[name])
+    post = next(m for m in api.methods if m.http_method == "POST" and m.resource_path == "/links")
     assert post.authorization.type is AuthorizationType.COGNITO_USER_POOLS
-    assert api.authorizers["UserAuthorizer"]["providerARNs"] == [EXPORT_VARIABLES[name]["UserPool.Arn"]]
+    assert api.authorizers["LinkOwners"]["providerARNs"] == [VARIABLES[name]["UserPool.Arn"]]
 
 
 def test_vars_file_yaml_and_json(tmp_path: Path) -> None:
@@ -398,14 +371,14 @@ def test_vars_file_yaml_and_json(tmp_path: Path) -> None:
     assert [p.message for p in caught.value.problems] == ["must be text or a number, not a list"]
 
 
-@pytest.mark.parametrize("name", ["02-tdr-draft-metadata.json", "09-consent-management.json"])
+@pytest.mark.parametrize("name", ["token-authorizer.json", "metrics.yaml"])
 def test_generate_with_vars_writes_a_scenario_that_loads(name: str, tmp_path: Path) -> None:
-    variables = dict(EXPORT_VARIABLES[name])
+    variables = dict(VARIABLES[name])
     first, *rest = variables.items()
     vars_file = tmp_path / "vars.json"
     vars_file.write_text(json.dumps(dict(rest)), encoding="utf-8")
     out = tmp_path / "probes.yaml"
-    argv = ["generate", str(EXPORTS / name), "-o", str(out), "--vars", str(vars_file), "--var", "=".join(first)]
+    argv = ["generate", str(DEFINITIONS / name), "-o", str(out), "--vars", str(vars_file), "--var", "=".join(first)]
     with pytest.raises(SystemExit) as exited:
         main(argv)
     assert exited.value.code in (0, None)
@@ -415,8 +388,8 @@ def test_generate_with_vars_writes_a_scenario_that_loads(name: str, tmp_path: Pa
 
 def test_cli_lists_unresolved_names_and_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
     with pytest.raises(SystemExit) as exited:
-        main(["generate", str(EXPORTS / "02-tdr-draft-metadata.json")])
+        main(["generate", str(DEFINITIONS / "token-authorizer.json")])
     assert exited.value.code == 2
     err = capsys.readouterr().err
-    assert "unresolved template placeholder ${environment}" in err and "--var environment=" in err
+    assert "unresolved template placeholder ${stage_name}" in err and "--var stage_name=" in err
     assert "Traceback" not in err

@@ -1,4 +1,4 @@
-"""`gatecrash generate` on the demo API and AWS's PetStore: the scenarios load, and the demo's runs."""
+"""`gatecrash generate` on the demo API and a PetStore-like API: the scenarios load, and the demo's runs."""
 
 from __future__ import annotations
 
@@ -14,9 +14,9 @@ from gatecrash.run import run_scenario
 from gatecrash.runner.verdict import Verdict
 from gatecrash.scenario import Burst, Probe, load_scenario
 from tests.conftest import DEMO
+from tests.fixtures.apis import DEFINITIONS
 
-EXPORTS = Path(__file__).resolve().parents[3] / "shared" / "exports"
-PETSTORE = EXPORTS / "15-aws-petstore-example.json"
+PET_SHOP = DEFINITIONS / "pet-shop.json"
 # Demo methods built to fail (a slow, crashing or unreachable integration): their `ok` probe reports it.
 BROKEN = {
     "/slow",
@@ -77,8 +77,8 @@ def test_filters_keep_only_what_is_asked(catalogue: Catalogue, tmp_path: Path) -
     assert len(scenario.steps) == 3  # missing required, wrong type, extra property
 
 
-def test_the_petstore_scenario_loads(catalogue: Catalogue, tmp_path: Path) -> None:
-    scenario = load_scenario(write(catalogue, tmp_path, PETSTORE, None, Options()), catalogue.ids)
+def test_the_pet_shop_scenario_loads(catalogue: Catalogue, tmp_path: Path) -> None:
+    scenario = load_scenario(write(catalogue, tmp_path, PET_SHOP, None, Options()), catalogue.ids)
     assert {s.mode for s in scenario.steps} == {"ok", "unknown-route"}
     assert all(s.request.method in ("GET", "HEAD", "OPTIONS") for s in scenario.steps if s.mode == "ok")
 

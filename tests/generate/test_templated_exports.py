@@ -9,17 +9,15 @@ from gatecrash.generate import generate
 from gatecrash.run import RunOptions, run_scenario
 from gatecrash.runner.verdict import Verdict
 from gatecrash.scenario import load_scenario
-from tests.emulator.test_substitution import EXPORT_VARIABLES
-
-EXPORTS = Path(__file__).resolve().parents[3] / "shared" / "exports"
+from tests.fixtures.apis import DEFINITIONS, VARIABLES
 
 
 def test_a_terraform_template_generates_a_scenario_that_runs_confirmed(tmp_path: Path) -> None:
-    name = "02-tdr-draft-metadata.json"
-    variables = EXPORT_VARIABLES[name]
+    name = "token-authorizer.json"
+    variables = VARIABLES[name]
     catalogue = load_catalogue()
     output = tmp_path / "probes.yaml"
-    generated = generate(EXPORTS / name, catalogue, output=output, variables=variables)
+    generated = generate(DEFINITIONS / name, catalogue, output=output, variables=variables)
     output.write_text(generated.text, encoding="utf-8")
     assert "    variables:" in generated.text
     scenario = load_scenario(output, catalogue.ids)
