@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 RUNTIME_STAMP := $(VENV)/.installed-runtime
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test require-chromium check bench clean
+.PHONY: demo test require-chromium corpus check bench clean
 
 # `make demo` needs only the package; `make test` adds the dev and load extras on top of it.
 $(RUNTIME_STAMP): pyproject.toml
@@ -32,9 +32,13 @@ require-chromium:
 test: require-chromium $(STAMP)
 	$(BIN)/pytest
 
+# The real definitions kept outside the repository: GATECRASH_CORPUS, default ../shared/exports.
+corpus: $(STAMP)
+	$(BIN)/pytest corpus
+
 check: $(STAMP)
-	$(BIN)/ruff format --check src tests bench scenarios
-	$(BIN)/ruff check src tests bench scenarios
+	$(BIN)/ruff format --check src tests corpus bench scenarios
+	$(BIN)/ruff check src tests corpus bench scenarios
 	$(BIN)/mypy
 
 bench: $(STAMP)

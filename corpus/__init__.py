@@ -1,0 +1,1 @@
+"""The corpus suite: gatecrash against real API Gateway definitions kept outside the repository."""
