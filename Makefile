@@ -41,6 +41,11 @@ check: $(STAMP)
 	$(BIN)/ruff check src tests corpus bench scenarios
 	$(BIN)/mypy
 
+# The parity suite: AWS's recorded answers replayed against the emulator; writes docs/PARITY.md.
+.PHONY: parity
+parity: $(STAMP)
+	$(BIN)/python -m gatecrash.parity
+
 bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/runner.py
