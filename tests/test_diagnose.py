@@ -13,6 +13,8 @@ import boto3
 import httpx
 import pytest
 
+from gatecrash.catalogue import load_catalogue
+from gatecrash.diagnose import Diagnosis, diagnose_text, nothing_read_message
 from gatecrash.emulator.cloudwatch import LocalLogsServer
 from gatecrash.emulator.definition import load_definition
 from gatecrash.emulator.server import EmulatorServer
@@ -150,3 +152,61 @@ def test_diagnose_explains_a_missing_log_group(traffic: tuple[str, dict[str, str
         "log group API-Gateway-Execution-Logs_nosuchapi1/prod does not exist: turn on execution logging"
         in result.stderr
     )
+
+
+# --- diagnose_text at its edges (pure: no CLI, no log server) -------------------------------------------
+
+RID = "4ef3e0b7-8927-4347-80f1-837121232a1f"
+
+
+def diagnose_lines(text: str) -> Diagnosis:
+    return diagnose_text(text, "pasted.txt", load_catalogue())
+
+
+def test_text_with_no_api_gateway_line_reads_nothing_and_says_so() -> None:
+    result = diagnose_lines("hello\nthis is not a log\n")
+    assert result.nothing_read
+    assert "pasted.txt: no API Gateway execution line or access-log record found" in nothing_read_message("pasted.txt")
+
+
+def test_a_429_without_a_limit_line_names_the_limits_that_can_produce_it() -> None:
+    result = diagnose_lines(f"({RID}) Method completed with status: 429\n")
+    (finding,) = result.findings
+    assert any(
+        "a stage or method throttle, the account's regional throttle, or a usage plan" in n for n in finding.notes
+    )
+    assert any("no access-log record was read" in note for note in finding.notes)
+
+
+def test_a_429_with_its_access_record_is_decided_by_the_record() -> None:
+    record = json.dumps({"requestId": RID, "status": "429", "error.responseType": "QUOTA_EXCEEDED"})
+    result = diagnose_lines(f"({RID}) Method completed with status: 429\n{record}\n")
+    (finding,) = result.findings
+    assert finding.cause == "quota-exceeded"
+    assert not any("no access-log record" in note for note in finding.notes)
+
+
+def test_an_unknown_cause_names_the_nearest_modes() -> None:
+    record = json.dumps({"requestId": RID, "status": "403", "error.responseType": "WAF_FILTERED"})
+    result = diagnose_lines(f"{record}\n")
+    (finding,) = result.findings
+    assert finding.cause is None
+    nearest = next(note for note in finding.notes if note.startswith("nearest modes: "))
+    assert "invalid-signature" in nearest  # a 403 the record does not rule out
+    assert finding.evidence  # the lines it rests on are shown even without a mode
+
+
+def test_a_cut_excerpt_with_no_status_and_no_cause_is_unknown_not_ok() -> None:
+    result = diagnose_lines(
+        "Endpoint request URI: https://lambda.us-east-1.amazonaws.com/2015-03-31/functions/f/invocations\n"
+    )
+    assert [finding.cause for finding in result.findings] == [None]
+
+
+def test_a_pasted_excerpt_without_ids_is_diagnosed_as_one_request() -> None:
+    result = diagnose_lines(
+        "Sun Jan 28 20:28:17 UTC 2018 : Execution failed due to configuration error: Malformed Lambda proxy response\n"
+        "Sun Jan 28 20:28:17 UTC 2018 : Method completed with status: 502\n"
+    )
+    assert result.requests_seen == 1
+    assert [(f.cause, f.status) for f in result.findings] == [("malformed-lambda-response", 502)]

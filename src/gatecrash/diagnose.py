@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.classify import classify
 from gatecrash.correlate.fetch import LogLocation, events_in_window, logs_client
-from gatecrash.correlate.model import AccessRecord, RequestLogs
+from gatecrash.correlate.model import AccessRecord, Classification, RequestLogs
 from gatecrash.correlate.parse import (
     group_by_request,
     group_pasted,
@@ -32,12 +32,22 @@ class Finding:
     cause: str | None
     evidence: tuple[str, ...]
     fix: str | None
+    # Why this cause and not another (the classifier's notes: runner-up, traps applied), and what
+    # the logs could not show; for an unknown cause, the nearest modes and what made them near.
+    notes: tuple[str, ...] = ()
+    candidates: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
 class Diagnosis:
     findings: tuple[Finding, ...]
     requests_seen: int
+    access_log_read: bool = True  # False when only execution logs were read (no --access-log-group)
+
+    @property
+    def nothing_read(self) -> bool:
+        """No line of the input is an API Gateway execution line or access record."""
+        return self.requests_seen == 0
 
     def counts(self) -> list[tuple[str, int]]:
         """Findings per cause, most frequent first (unclassified ones as "unknown")."""
@@ -54,7 +64,38 @@ def _failing(logs: RequestLogs, cause: str | None) -> bool:
     return cause != "ok"
 
 
-def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue) -> Diagnosis:
+# apigw-reference.md "Throttling" and apigw-http-reference.md (last section): a 429 comes from a
+# usage plan's throttle or quota, the stage's or method's throttle, or the account's regional limit;
+# only usage plans (and, in a 2019 capture, method throttles) are known to write an execution line.
+_LIMITS_429 = (
+    "a 429 with no execution line naming its limit: a stage or method throttle, the account's regional "
+    "throttle, or a usage plan's throttle or quota can each produce it; the access log's "
+    "error.responseType decides (THROTTLED for a throttle, QUOTA_EXCEEDED for a quota)"
+)
+
+
+def _edge_notes(logs: RequestLogs, found: Classification, catalogue: Catalogue, access_log_read: bool) -> list[str]:
+    notes: list[str] = []
+    status = logs.final_status
+    if status == 429 and not any("limit" in line.message for line in logs.execution):
+        notes.append(_LIMITS_429)
+        if logs.access is None:
+            notes.append(
+                "no access-log record was read for this request"
+                + ("" if access_log_read else " (no --access-log-group given)")
+                + ": which limit refused it cannot be seen"
+            )
+    if found.cause is None:
+        near = [mode for mode in found.candidates if mode in catalogue]
+        if not near and status is not None:
+            near = [mode.id for mode in catalogue if mode.status_matches(status)]
+        if near:
+            basis = "the lines and record fit them in part" if found.candidates else f"status {status} only"
+            notes.append(f"nearest modes: {', '.join(near[:4])} ({basis})")
+    return notes
+
+
+def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue, access_log_read: bool = True) -> Diagnosis:
     findings = []
     for request_id in sorted(groups):
         logs = groups[request_id]
@@ -62,8 +103,19 @@ def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue) -> Diagnos
         if not _failing(logs, found.cause):
             continue
         fix = catalogue.get(found.cause).fix if found.cause is not None and found.cause in catalogue else None
-        findings.append(Finding(request_id, logs.final_status, found.cause, found.evidence, fix))
-    return Diagnosis(tuple(findings), len(groups))
+        notes = (*found.notes, *_edge_notes(logs, found, catalogue, access_log_read))
+        evidence = found.evidence or tuple(line.raw for line in logs.execution[-3:])
+        findings.append(Finding(request_id, logs.final_status, found.cause, evidence, fix, notes, found.candidates))
+    return Diagnosis(tuple(findings), len(groups), access_log_read)
+
+
+def nothing_read_message(source: str) -> str:
+    """What to say when `source` holds no API Gateway line (the CLI exits 2 with it)."""
+    return (
+        f"{source}: no API Gateway execution line or access-log record found; give execution-log lines "
+        "(`(request-id) message`, a test-invoke log, `aws logs tail`/`filter-log-events` output) or "
+        "access-log records (JSON, CLF, CSV, key=value)"
+    )
 
 
 def diagnose_text(text: str, source: str, catalogue: Catalogue) -> Diagnosis:
@@ -81,4 +133,4 @@ def diagnose_cloudwatch(location: LogLocation, start_ms: int, end_ms: int, catal
             record = parse_access_record(event.message)
             if record is not None:
                 records.append(record)
-    return diagnose(group_by_request(lines, records), catalogue)
+    return diagnose(group_by_request(lines, records), catalogue, location.access_log_group is not None)

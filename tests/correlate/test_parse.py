@@ -790,3 +790,17 @@ def test_a_record_without_its_id_joins_the_one_request_of_the_lines() -> None:
     request = only(pasted(text))
     assert request.request_id == RID
     assert request.access is not None
+
+
+def test_the_cloudwatch_consoles_csv_download_with_epoch_milliseconds() -> None:
+    # brefphp/bref#534 (2020): `timestamp,message`, quoted where a message holds a comma.
+    text = (
+        "timestamp,message\n"
+        f"1579627365972,({RID}) Extended Request Id: GqT38H-FFiAFhLQ=\n"
+        f'1579627365978,"({RID}) HTTP Method: PUT, Resource Path: /int/booking/api-invoker"\n'
+        f"1579627366001,({RID}) Method completed with status: 502\n"
+    )
+    request = only(pasted(text))
+    assert request.execution[1].message == "HTTP Method: PUT, Resource Path: /int/booking/api-invoker"
+    assert request.execution[0].timestamp_ms == 1579627365972
+    assert request.final_status == 502

@@ -413,16 +413,18 @@ def _csv_table(text: str, source: str) -> tuple[list[ExecutionLine], list[Access
         rows = list(csv.reader(io.StringIO(text.strip())))
     except csv.Error:
         return None
-    header = [cell.strip() for cell in rows[0]]
-    if "@message" in header:
-        at = header.index("@message")
-        stamp = header.index("@timestamp") if "@timestamp" in header else None
-        stream = header.index("@logStream") if "@logStream" in header else None
+    header = [cell.strip().removeprefix("@") for cell in rows[0]]
+    if "message" in header and len(header) <= 4:
+        # Logs Insights' export (`@timestamp,@message`) and the CloudWatch console's download
+        # (`timestamp,message` with epoch milliseconds: brefphp/bref#534, 2020).
+        at = header.index("message")
+        stamp = header.index("timestamp") if "timestamp" in header else None
+        stream = header.index("logStream") if "logStream" in header else None
         events = [
             LogEvent(
                 source,
                 row[stream] if stream is not None and stream < len(row) else source,
-                (_insights_ms(row[stamp]) or 0) if stamp is not None and stamp < len(row) else 0,
+                _csv_ms(row[stamp]) if stamp is not None and stamp < len(row) else 0,
                 row[at],
             )
             for row in rows[1:]
@@ -445,6 +447,11 @@ def _csv_table(text: str, source: str) -> tuple[list[ExecutionLine], list[Access
         _add_context_names(fields)
         records.append(_record(fields, ",".join(row)))
     return [], records
+
+
+def _csv_ms(text: str) -> int:
+    text = text.strip()
+    return int(text) if text.isdigit() else (_insights_ms(text) or 0)
 
 
 def _is_event(document: Any) -> bool:
@@ -815,6 +822,43 @@ def group_by_request(lines: Iterable[ExecutionLine], records: Iterable[AccessRec
     return groups
 
 
+# How the messages API Gateway writes begin (apigw-reference.md "Execution logs", and the corpus of
+# pasted logs): text with none of them and no request id is not an execution log.
+_GATEWAY_MESSAGES = (
+    "Method completed with status",
+    "Execution failed due to",
+    "Lambda execution failed",
+    "Lambda invocation failed",
+    "Starting execution for request",
+    "Verifying Usage Plan",
+    "API Key ",
+    "Usage Plan check",
+    "Extended Request Id",
+    "HTTP Method: ",
+    "Method request ",
+    "Endpoint request ",
+    "Endpoint response ",
+    "Sending request to ",
+    "Received response.",
+    "Method response ",
+    "Successfully completed ",
+    "Starting authorizer",
+    "Incoming identity",
+    "Authorizer result body",
+    "Unauthorized request",
+    "Using valid authorizer policy",
+    "AuthorizerConfigurationException",
+    "Request body does not match model schema",
+    "Request validation",
+    "Key throttle limit exceeded",
+    "AWS Integration Endpoint RequestId",
+    "X-ray Tracing ID",
+    "The client is not authorized",
+    "User is not authorized",
+    "Invalid request body",
+    "Missing required request parameters",
+)
+
 # The key of the one request an excerpt without request ids stands for.
 UNNAMED_REQUEST = "(no request id)"
 
@@ -835,6 +879,8 @@ def group_pasted(lines: Iterable[ExecutionLine], records: Iterable[AccessRecord]
         return group_by_request(lines, records)
     if any(record.extended_request_id for record in records if record.request_id is None) and named:
         return group_by_request(lines, records)
+    if not named and not records and not any(line.message.startswith(_GATEWAY_MESSAGES) for line in lines):
+        return {}  # nothing in the text is an API Gateway line
     key = next(iter(named)) if named else UNNAMED_REQUEST
     lines = [line if line.request_id is not None else replace(line, request_id=key) for line in lines]
     records = [record if record.request_id is not None else replace(record, request_id=key) for record in records]
