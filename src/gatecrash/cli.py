@@ -41,6 +41,7 @@ from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenar
 
 if TYPE_CHECKING:
     from gatecrash.generate import Generated, Options
+    from gatecrash.load.live import LiveSecond
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -382,6 +383,15 @@ def _found(progress: Progress, task: TaskID, found: int, expected: int) -> None:
     progress.update(task, visible=True, completed=found, total=expected)
 
 
+def _live_load(progress: Progress, task: TaskID, phase: LoadPhase, second: LiveSecond) -> None:
+    from gatecrash.load.live import live_text
+
+    total = max(second.seconds, second.second + 1)
+    progress.update(
+        task, visible=True, description=live_text(phase.name, second), completed=second.second + 1, total=total
+    )
+
+
 def _count(text: str) -> int:
     if not text.isdigit():
         raise argparse.ArgumentTypeError(f"{text!r}: write a whole number, e.g. 2")
@@ -416,12 +426,13 @@ def _run(args: argparse.Namespace) -> int:
         ) as progress:
             task = progress.add_task(f"{scenario.name}: provoking", total=len(scenario.steps))
             logs = progress.add_task("reading the gateway's logs", total=None, visible=False)
+            live = progress.add_task("load", total=None, visible=False)  # a load phase, second by second
             options = RunOptions(
                 correlate=not args.no_logs,
                 logs_deadline_s=args.logs_deadline,
                 progress=partial(_advance, progress, task),
                 fetch_progress=partial(_found, progress, logs),
-                load=_load_options(args),
+                load=_load_options(args).with_progress(partial(_live_load, progress, live)),
             )
             run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))

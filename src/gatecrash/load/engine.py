@@ -20,7 +20,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -30,6 +30,7 @@ import httpx
 from gatecrash.credentials import Secrets
 from gatecrash.errors import EnvironmentProblem
 from gatecrash.load import phases
+from gatecrash.load.live import LiveCounter, LiveSecond
 from gatecrash.load.records import LoadRecord, read_records
 from gatecrash.scenario.model import AuthKind, LoadPhase
 
@@ -39,6 +40,10 @@ SECRET_PREFIX = "GATECRASH_LOAD_"
 STOP_MIN_ANSWERS = 20
 # Beyond the schedule: locust's start-up, the last answers and the records' trip to the master.
 _GRACE_S = 15.0
+_FOLLOW_S = 0.25  # how often the records file is read while the phase runs, for live progress
+
+# Called about once a second while a phase runs, with the second that just completed.
+LiveProgress = Callable[[LiveSecond], None]
 
 
 class LoadEngineError(EnvironmentProblem):
@@ -159,8 +164,10 @@ def run_phase(
     tag: str,
     options: EngineOptions = EngineOptions(),
     work_dir: Path | None = None,
+    live: LiveProgress | None = None,
 ) -> EngineRun:
-    """Run `phase` to its end (or its caps, or its stop condition) and return every request's record."""
+    """Run `phase` to its end (or its caps, or its stop condition) and return every request's record;
+    `live` is given each second's offered, accepted and throttled counts while the phase runs."""
     processes = max(options.workers, 0) + max(options.remote_workers, 0)
     distributed = processes > 0
     with tempfile.TemporaryDirectory(prefix="gatecrash-load-") as scratch:
@@ -169,12 +176,17 @@ def run_phase(
         plan = build_plan(phase, base_url, region, secrets, tag, processes if distributed else 1, options)
         plan.document["records_path"] = str(folder / "records.jsonl")
         plan.document["summary_path"] = str(folder / "summary.json")
+        # The child appends to the records file: one left by an earlier run in a kept folder must go.
+        for stale in ("records.jsonl", "summary.json"):
+            (folder / stale).unlink(missing_ok=True)
         locustfile = render_locustfile(plan.document)
         path = folder / "locustfile.py"
         path.write_text(locustfile, encoding="utf-8")
         users = sum(plan.document["users"].values())
         run_time = phase.duration_s + _GRACE_S
-        _launch(path, folder, plan, users * (processes if distributed else 1), run_time, options, distributed)
+        follower = _Follower(folder / "records.jsonl", schedule_of(phase), live) if live is not None else None
+        total_users = users * (processes if distributed else 1)
+        _launch(path, folder, plan, total_users, run_time, options, distributed, follower)
         records = read_records(folder / "records.jsonl")
         summary = _summary(folder / "summary.json")
     schedule = tuple(schedule_of(phase))
@@ -219,6 +231,7 @@ def _launch(
     run_time: float,
     options: EngineOptions,
     distributed: bool,
+    follower: _Follower | None = None,
 ) -> None:
     environment = {**os.environ, **plan.environment, "PYTHONUNBUFFERED": "1"}
     common = ["--headless", "-u", str(users), "-r", str(max(users, 1)), "-t", f"{int(run_time) + 1}s"]
@@ -238,7 +251,7 @@ def _launch(
             for index in range(options.workers):
                 worker = _locust(path, "--worker", "--master-host", local, "--master-port", str(port))
                 children.append(_start(worker, folder / f"worker-{index}.log", environment))
-        _wait(children[0], run_time + _GRACE_S + (60.0 if options.remote_workers else 0.0), folder)
+        _wait(children[0], run_time + _GRACE_S + (60.0 if options.remote_workers else 0.0), folder, follower)
     finally:
         for child in children:
             _end(child)
@@ -252,11 +265,53 @@ def _start(command: list[str], log: Path, environment: Mapping[str, str]) -> sub
         raise LoadEngineError(f"could not start locust ({' '.join(command[:3])}): {exc}") from exc
 
 
-def _wait(child: subprocess.Popen[bytes], timeout: float, folder: Path) -> None:
-    try:
-        child.wait(timeout=timeout)
-    except subprocess.TimeoutExpired as exc:
-        raise LoadEngineError(f"locust did not finish within {timeout:.0f} s; its output is in {folder}") from exc
+class _Follower:
+    """Reads the records the locust child appends while it runs and reports each completed second."""
+
+    def __init__(self, path: Path, schedule: list[float], live: LiveProgress) -> None:
+        self._path = path
+        self._offset = 0
+        self._counter = LiveCounter(schedule)
+        self._live = live
+
+    def poll(self) -> None:
+        self._read()
+        for second in self._counter.complete(time.time()):
+            self._live(second)
+
+    def finish(self) -> None:
+        self._read()
+        for second in self._counter.rest():
+            self._live(second)
+
+    def _read(self) -> None:
+        try:
+            with self._path.open("rb") as records:
+                records.seek(self._offset)
+                chunk = records.read()
+        except FileNotFoundError:
+            return  # nothing answered yet
+        end = chunk.rfind(b"\n") + 1  # a line still being written waits for the next read
+        self._offset += end
+        lines = chunk[:end].decode("utf-8").splitlines()
+        self._counter.add(LoadRecord(*json.loads(line)) for line in lines if line.strip())
+
+
+def _wait(child: subprocess.Popen[bytes], timeout: float, folder: Path, follower: _Follower | None = None) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            child.wait(timeout=_FOLLOW_S if follower is not None else max(0.0, deadline - time.monotonic()))
+            break
+        except subprocess.TimeoutExpired as exc:
+            if time.monotonic() >= deadline:
+                raise LoadEngineError(
+                    f"locust did not finish within {timeout:.0f} s; its output is in {folder}"
+                ) from exc
+            if follower is not None:
+                follower.poll()
+    if follower is not None:
+        follower.finish()
     if not (folder / "summary.json").is_file():
         output = "".join(
             log.read_text(encoding="utf-8", errors="replace")[-2000:] for log in sorted(folder.glob("*.log"))

@@ -5,7 +5,8 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +17,7 @@ from gatecrash.load import histogram
 from gatecrash.load.engine import EngineOptions, EngineRun, run_phase
 from gatecrash.load.estimate import estimate_bucket
 from gatecrash.load.limits import ConfiguredLimit, aws_plan_limit, aws_stage_limit, plan_limit, stage_limit
+from gatecrash.load.live import LiveSecond
 from gatecrash.load.logs import LogSummary, summarise
 from gatecrash.load.records import LoadRecord, Second, per_second, status_mix
 from gatecrash.load.verify import (
@@ -63,10 +65,18 @@ class LoadOutcome:
     per_process: dict[int, int]  # records collected from each locust process (worker index -> count)
 
 
+# Called about once a second while a phase runs: the phase, and the second that just completed.
+LoadProgress = Callable[[LoadPhase, LiveSecond], None]
+
+
 @dataclass(frozen=True, slots=True)
 class LoadOptions:
     engine: EngineOptions = EngineOptions()
     work_dir: Path | None = None  # keep the locustfile, logs and records here
+    progress: LoadProgress | None = None  # live offered, accepted and throttled per second
+
+    def with_progress(self, progress: LoadProgress) -> LoadOptions:
+        return replace(self, progress=progress)
 
 
 def run_load(
@@ -80,7 +90,10 @@ def run_load(
 ) -> tuple[StepResult, LoadOutcome]:
     """Run `phase` and judge it; `logs_deadline_s` None skips the gateway's logs."""
     work_dir = options.work_dir / _safe(phase.name) if options.work_dir is not None else None
-    run = run_phase(phase, target.base_url, target.region, secrets, f"{run_id}/{phase.name}", options.engine, work_dir)
+    progress = options.progress
+    live = partial(progress, phase) if progress is not None else None
+    tag = f"{run_id}/{phase.name}"
+    run = run_phase(phase, target.base_url, target.region, secrets, tag, options.engine, work_dir, live)
     records = run.records
     fits = _fits(phase, records, target, secrets) if phase.expect_throttle is not None else ()
     checks = [*status_checks(phase, records), health_check(phase, records, run.stopped)]
