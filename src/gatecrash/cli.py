@@ -675,7 +675,7 @@ def _canary(args: argparse.Namespace) -> int:
     def report(run: CanaryRun) -> None:
         from gatecrash.canary.summary import run_line
 
-        _out.print(run_line(run), markup=False)
+        _out.print(run_line(run), markup=False, soft_wrap=True)  # one line per run, whole for grep and cron logs
 
     stop, abandon = threading.Event(), threading.Event()
     with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:
