@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -129,7 +130,8 @@ def test_gatecrash_canary_prints_the_failed_probes_on_its_run_line(canary_dir: P
     (canary_dir / "failing.flag").touch()  # the function behind "get a pet" raises: 502, not the 200 intended
     command = [sys.executable, "-m", "gatecrash", "canary", "scenario.yaml", "--once", "--retries", "0"]
     command += ["--no-metrics", "--history", str(canary_dir / "history")]
-    done = subprocess.run(command, cwd=canary_dir, capture_output=True, text=True, timeout=120, check=False)
+    narrow = {**os.environ, "COLUMNS": "60"}  # the line stays whole, as a log line must
+    done = subprocess.run(command, cwd=canary_dir, env=narrow, capture_output=True, text=True, timeout=120, check=False)
     assert done.returncode == 1, done.stdout + done.stderr
     [line] = [line for line in done.stdout.splitlines() if line.startswith("run #1 ")]
     assert line.endswith("; failed: get a pet (WRONG_STATUS)"), done.stdout
