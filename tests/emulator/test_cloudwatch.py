@@ -318,3 +318,71 @@ def test_children_exit_when_their_parent_is_killed() -> None:
 
     assert wait_gone(server_pid, timeout=5)
     assert wait_gone(shipper_pid, timeout=5)
+
+
+# -- FilterLogEvents honours CloudWatch's filter-pattern syntax (gatecrash.emulator.filterpattern) -------
+# AWS docs, https://docs.aws.amazon.com/AmazonCloudWatch/latest/logs/FilterAndPatternSyntax.html; moto
+# alone matches plain terms only and returns every event for JSON and space-delimited patterns.
+
+PATTERN_EVENTS = [
+    '{"status": "429", "error.responseType": "THROTTLED", "responseLatency": "3"}',
+    '{"status": "200", "error.responseType": "-", "responseLatency": "1500"}',
+    '{"status": "502", "error.responseType": "-", "responseLatency": "40"}',
+    "[ERROR] Unhandled Exception",
+    '127.0.0.1 - frank [10/Oct/2000:13:25:15 -0700] "GET /apache_pb.gif HTTP/1.0" 200 1534',
+]
+
+
+@pytest.fixture(scope="module")
+def pattern_group(logs: CloudWatchLogsClient) -> str:
+    group = unique("patterns-")
+    logs.create_log_group(logGroupName=group)
+    logs.create_log_stream(logGroupName=group, logStreamName="s")
+    start = now_ms()
+    logs.put_log_events(
+        logGroupName=group,
+        logStreamName="s",
+        logEvents=[{"timestamp": start + n, "message": message} for n, message in enumerate(PATTERN_EVENTS)],
+    )
+    return group
+
+
+@pytest.mark.parametrize(
+    ("pattern", "expected"),
+    [
+        ("{ $.status = 429 }", [0]),
+        ('{ $.status != "200" && $.responseLatency < 100 }', [0, 2]),
+        ("{ $.status >= 500 || $.responseLatency > 1000 }", [1, 2]),
+        ("{ $.missing NOT EXISTS && $.status = 2* }", [1]),
+        ("ERROR Exception", [3]),
+        ("?ERROR ?frank", [3, 4]),
+        ("-status", [3, 4]),
+        ("[ip, user, username, timestamp, request, status_code = 200, bytes > 1000]", [4]),
+        ("%HTTP/1\\.[01]%", [4]),
+        ("", [0, 1, 2, 3, 4]),
+    ],
+)
+def test_filter_log_events_applies_the_pattern(
+    logs: CloudWatchLogsClient, pattern_group: str, pattern: str, expected: list[int]
+) -> None:
+    events = logs.filter_log_events(logGroupName=pattern_group, filterPattern=pattern)["events"]
+    assert [event["message"] for event in events] == [PATTERN_EVENTS[n] for n in expected]
+
+
+@pytest.mark.parametrize(
+    ("pattern", "message"),
+    [
+        ("{ $.status = 429", "If a filter pattern starts with '{' it must end with '}'"),  # jorgebastida/awslogs#210
+        ("email@domain.com", "Invalid character(s) in term 'email@domain.com'"),  # Miserlou/Zappa#651
+        ("[a, b = 1 && c > 2]", "Invalid filter pattern"),  # awsdocs/amazon-cloudwatch-logs-user-guide#21
+    ],
+)
+def test_a_refused_pattern_is_invalid_parameter_exception_even_with_no_events(
+    logs: CloudWatchLogsClient, pattern: str, message: str
+) -> None:
+    group = unique("empty-")
+    logs.create_log_group(logGroupName=group)
+    with pytest.raises(logs.exceptions.InvalidParameterException) as raised:
+        logs.filter_log_events(logGroupName=group, filterPattern=pattern)
+    assert raised.value.response["Error"]["Message"] == message
+    assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400

@@ -28,6 +28,7 @@ import os
 import pickle
 import queue
 import select
+import socket
 import struct
 import subprocess
 import sys
@@ -260,20 +261,23 @@ def _child_env(isolate: bool) -> dict[str, str]:
     return env
 
 
-def _spawn(entry: str, isolate: bool) -> subprocess.Popen[bytes]:
-    """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()'`.
+def _spawn(entry: str, isolate: bool, pass_fd: int | None = None) -> subprocess.Popen[bytes]:
+    """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()' [fd]`.
 
     A fresh interpreter rather than fork: the emulator runs threads, and forking them is unsafe.
     Its own process group keeps a terminal's Ctrl-C from killing it before the parent flushes.
+    `pass_fd` (a listening socket) is inherited by the child, which finds its number in argv.
     """
     code = f"from gatecrash.emulator.cloudwatch import {entry}; {entry}()"
+    argv = [sys.executable, "-c", code] + ([str(pass_fd)] if pass_fd is not None else [])
     try:
         return subprocess.Popen(
-            [sys.executable, "-c", code],
+            argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             env=_child_env(isolate),
             process_group=0,
+            pass_fds=(pass_fd,) if pass_fd is not None else (),
         )
     except OSError as exc:
         raise LogsError(f"cannot start a Python child process for CloudWatch Logs: {exc}") from exc
@@ -480,20 +484,71 @@ def _shipper_main() -> None:
         out.close()
 
 
+def _install_filter_patterns() -> None:
+    """Make moto's CloudWatch Logs honour AWS's filter-pattern syntax (gatecrash.emulator.filterpattern).
+
+    moto matches plain terms only and returns every event for a JSON or space-delimited pattern. Its
+    FilterLogEvents and StartLiveTail build an `EventMessageFilter(pattern)` per event and call
+    `matches(message)`; that name is replaced with a compiled (and cached) pattern, and both calls
+    check the pattern first, so a refused one is InvalidParameterException (400) even when no event
+    would have been read, as on AWS.
+    """
+    from typing import Any
+
+    from moto.logs import models
+    from moto.logs.exceptions import InvalidParameterException
+
+    from gatecrash.emulator.filterpattern import FilterPattern, FilterPatternError, compile_pattern
+
+    def compiled(pattern: str | None) -> FilterPattern:
+        try:
+            return compile_pattern(pattern or "")
+        except FilterPatternError as exc:
+            raise InvalidParameterException(str(exc)) from exc
+
+    class CompiledFilter:
+        def __init__(self, pattern: str) -> None:
+            self.matches = compiled(pattern).matches
+
+    backend = models.LogsBackend
+    filter_log_events, start_live_tail = backend.filter_log_events, backend.start_live_tail
+
+    def checked_filter_log_events(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled(kwargs.get("filter_pattern", args[6] if len(args) > 6 else None))
+        return filter_log_events(self, *args, **kwargs)
+
+    def checked_start_live_tail(self: Any, *args: Any, **kwargs: Any) -> Any:
+        compiled(kwargs.get("log_event_filter_pattern", args[3] if len(args) > 3 else None))
+        return start_live_tail(self, *args, **kwargs)
+
+    models.EventMessageFilter = CompiledFilter  # type: ignore[attr-defined, assignment]
+    backend.filter_log_events = checked_filter_log_events  # type: ignore[method-assign]
+    backend.start_live_tail = checked_start_live_tail  # type: ignore[method-assign]
+
+
 def _moto_main() -> None:
-    """Entry point of the moto child: serve on a free loopback port, print it, exit at stdin EOF."""
+    """Entry point of the moto child: serve on the socket the parent bound, print its port, exit at stdin EOF."""
     import logging
 
     import boto3
-    from moto.server import ThreadedMotoServer
+    from moto.moto_server.werkzeug_app import DomainDispatcherApplication, MotoRequestHandler, create_backend_app
+    from werkzeug.serving import make_server
 
     out = _claim_stdout()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # else one stderr line per request
-    # Port 0: the kernel picks a free port while binding, so no other process can take it
-    # between choosing and binding.
-    server = ThreadedMotoServer(ip_address="127.0.0.1", port=0, verbose=False)
-    server.start()
-    port = server.get_host_and_port()[1]
+    _install_filter_patterns()
+    listening = socket.socket(fileno=int(sys.argv[1]))
+    port = listening.getsockname()[1]
+    # What moto's ThreadedMotoServer does, on the socket the parent bound (werkzeug's `fd`).
+    server = make_server(
+        "127.0.0.1",
+        port,
+        DomainDispatcherApplication(create_backend_app),
+        threaded=True,
+        request_handler=MotoRequestHandler,
+        fd=listening.fileno(),
+    )
+    threading.Thread(target=server.serve_forever, name="moto", daemon=True).start()
     # moto builds each service's app on its first request; pay that here, before "ready".
     warmup = boto3.client(
         "logs",
@@ -516,21 +571,45 @@ def _moto_main() -> None:
 # --------------------------------------------------------------------------------------------
 
 
+def bind_logs_port(port: int) -> socket.socket:
+    """A listening loopback socket for the local logs server; a taken port is a LogsError (exit 3)."""
+    sock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    try:
+        sock.bind(("127.0.0.1", port))
+    except OSError as exc:
+        sock.close()
+        raise LogsError(
+            f"the local CloudWatch Logs server cannot listen on 127.0.0.1:{port}: {exc.strerror}; "
+            "choose another --logs-port, or leave it out for any free port"
+        ) from exc
+    sock.listen(128)
+    return sock
+
+
 class LocalLogsServer:
     """moto's server (CloudWatch Logs, CloudWatch and every other service) in a child process.
 
-    A child, not a thread: moto would otherwise compete with the emulator for its GIL.
+    A child, not a thread: moto would otherwise compete with the emulator for its GIL. The parent
+    binds the port (0: any free one, chosen by the kernel while binding, so nothing can take it in
+    between) and hands the socket over, so a taken port fails here at once. FilterLogEvents honours
+    CloudWatch's filter-pattern syntax (see `_install_filter_patterns`).
     """
 
-    def __init__(self, startup_timeout: float = 30.0) -> None:
+    def __init__(self, port: int = 0, startup_timeout: float = 30.0) -> None:
         started = time.perf_counter()
-        self._proc = _spawn("_moto_main", isolate=True)
+        listening = bind_logs_port(port)
+        try:
+            self._proc = _spawn("_moto_main", isolate=True, pass_fd=listening.fileno())
+        finally:
+            listening.close()  # the child holds its own copy
         try:
             port = self._read_port(startup_timeout)
         except BaseException:
             self._proc.kill()
             _stop_child(self._proc)
             raise
+        self.port = port
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self.startup_seconds = time.perf_counter() - started
 

@@ -1,12 +1,13 @@
 """Serving the emulator over loopback: uvicorn, plus the CloudWatch Logs endpoint it writes to.
 
 `EmulatorServer` owns everything one running emulator needs: the log server (a local moto
-server unless an endpoint is given), the log sink, and uvicorn serving the app on a socket bound
-before start so that port 0 means "any free port".
+server, on `logs_port` or any free port, unless an endpoint is given), the log sink, and uvicorn
+serving the app on a socket bound before start so that port 0 means "any free port".
 """
 
 from __future__ import annotations
 
+import shlex
 import socket
 import threading
 import time
@@ -30,6 +31,25 @@ class Endpoints:
     logs_endpoint: str | None  # None: the standard AWS endpoint for the region
     execution_log_group: str
     access_log_group: str
+    local_logs: bool = False  # logs_endpoint is the emulator's own moto server (any credentials do)
+
+
+def aws_cli_settings(endpoints: Endpoints, region: str) -> tuple[str, ...]:
+    """Shell lines that point the AWS CLI at the emulator's logs and read them (README: "Reading the
+    emulator's logs with the AWS CLI"). The local moto server takes any credentials: dummy ones keep
+    the CLI from looking for real ones, and the region must be the stage's (moto keeps one store per region)."""
+    endpoint = f" --endpoint-url {endpoints.logs_endpoint}" if endpoints.logs_endpoint else ""
+    access = shlex.quote(endpoints.access_log_group)
+    lines = [f"export AWS_DEFAULT_REGION={region}"]
+    if endpoints.local_logs:
+        lines = [f"export AWS_ACCESS_KEY_ID=testing AWS_SECRET_ACCESS_KEY=testing AWS_DEFAULT_REGION={region}"]
+    return (
+        *lines,
+        f"aws logs tail {access} --since 5m{endpoint}",
+        f"aws logs filter-log-events{endpoint} --log-group-name {access} --filter-pattern '{{ $.status = 429 }}'",
+        f"aws logs filter-log-events{endpoint} --log-group-name {shlex.quote(endpoints.execution_log_group)} "
+        "--filter-pattern '\"Method completed with status: 5\"'",
+    )
 
 
 def bind_loopback(port: int = 0, host: str = "127.0.0.1") -> socket.socket:
@@ -56,6 +76,7 @@ class EmulatorServer:
         host: str = "127.0.0.1",
         logs_endpoint: str | None = None,
         local_logs: bool = True,
+        logs_port: int = 0,
         stage_variables: dict[str, str] | None = None,
     ) -> None:
         if stage_variables:
@@ -66,6 +87,7 @@ class EmulatorServer:
         self._host = host
         self._logs_endpoint = logs_endpoint
         self._local_logs = local_logs and logs_endpoint is None
+        self._logs_port = logs_port
         self._logs_server: LocalLogsServer | None = None
         self.sink: CloudWatchLogSink | None = None
         self.app: Emulator | None = None
@@ -77,7 +99,7 @@ class EmulatorServer:
     def _start_logs(self) -> tuple[CloudWatchLogSink, str | None]:
         endpoint = self._logs_endpoint
         if self._local_logs:
-            self._logs_server = LocalLogsServer()
+            self._logs_server = LocalLogsServer(port=self._logs_port)
             endpoint = self._logs_server.endpoint_url
         sink = CloudWatchLogSink(endpoint_url=endpoint, region=self.stage.region)
         return sink, endpoint
@@ -102,6 +124,7 @@ class EmulatorServer:
             logs_endpoint=endpoint,
             execution_log_group=self.stage.execution_log_group,
             access_log_group=self.stage.access_log_group(),
+            local_logs=self._logs_server is not None,
         )
         config = uvicorn.Config(
             self.app,
