@@ -44,8 +44,9 @@ def test_the_decisive_evidence_is_what_the_chosen_modes_entry_names(catalogue: C
             assert logs.access is not None and logs.access.fields[item.field] == item.value
             assert value_matches(mode.evidence.access_log[item.field], item.value)
         else:
-            # Part of one of the lines the classification rests on.
-            assert any(item.value in line for line in found.evidence[1:]), item.value
+            # The message of one of the lines the classification rests on, with what the entry's pattern matched.
+            assert any(line.endswith(item.value) for line in found.evidence), item.value
+            assert item.matched and item.matched in item.value
     text = one_line(found.decisive)
     assert text and "\n" not in text and '"requestId"' not in text
 
@@ -65,7 +66,9 @@ def test_a_function_error_is_decided_by_its_type_its_integration_error_and_its_l
         DecisiveEvidence("502", "status"),
         DecisiveEvidence("INTEGRATION_FAILURE", "error.responseType"),
         DecisiveEvidence("Lambda Customer Function Error:the demo function failed on purpose", "integration.error"),
-        DecisiveEvidence(FUNCTION_ERROR),
+        DecisiveEvidence(
+            FUNCTION_ERROR, matched="Lambda execution failed with status 200 due to customer function error: "
+        ),
     )
     assert one_line(found.decisive) == (
         'access log error.responseType=INTEGRATION_FAILURE, integration.error="Lambda Customer Function Error:the '
@@ -81,7 +84,7 @@ def test_a_malformed_response_is_decided_by_its_execution_line(catalogue: Catalo
     found = classify(logs, catalogue)
     assert found.cause == "malformed-lambda-response"
     # The entry names only the status among the fields: its line is what tells it apart.
-    assert found.decisive == (DecisiveEvidence("502", "status"), DecisiveEvidence(MALFORMED))
+    assert found.decisive == (DecisiveEvidence("502", "status"), DecisiveEvidence(MALFORMED, matched=MALFORMED))
     assert one_line(found.decisive) == f'execution log "{MALFORMED}"'
 
 
@@ -99,9 +102,27 @@ def test_a_long_value_keeps_its_head_on_one_line() -> None:
     assert value.startswith("The request signature we calculated does not match the signature you provided.")
 
 
+def test_a_line_keeps_what_its_pattern_matched() -> None:
+    # lambda-error's pattern matches the start of the line: the message after it is kept too.
+    message = (
+        "Lambda execution failed with status 200 due to customer function error: 2026-12-04T16:26:09.836Z "
+        f"{LAMBDA_RID} Task timed out after 0.30 seconds. Lambda request id: {LAMBDA_RID}"
+    )
+    start = "Lambda execution failed with status 200 due to customer function error: "
+    assert one_line((DecisiveEvidence(message, matched=start),)) == (
+        f'execution log "{start}… Task timed out after 0.30 seconds. Lambda request id: …"'
+    )
+    # The old throttled invoke's headers line: the match ends far into a long line, at the header that decides.
+    headers = "Endpoint response headers: {Date=Tue, 04 Dec 2018 15:04:15 GMT, " + "X=y, " * 40
+    matched = headers + "x-amzn-ErrorType=TooManyRequestsException"
+    text = one_line((DecisiveEvidence(matched + ", Connection=keep-alive}", matched=matched),))
+    assert text.startswith('execution log "Endpoint response headers: {Date=Tue, 04 Dec 2018')
+    assert text.endswith('x-amzn-ErrorType=TooManyRequestsException"') and "…" in text
+
+
 def test_ids_and_timestamps_go_before_the_meaningful_tail() -> None:
     timeout = f"Lambda Customer Function Error:2026-12-04T16:26:09.836Z {LAMBDA_RID} Task timed out after 0.30 seconds"
-    assert shortened(timeout, 100) == "Lambda Customer Function Error:… … Task timed out after 0.30 seconds"
+    assert shortened(timeout, 100) == "Lambda Customer Function Error:… Task timed out after 0.30 seconds"
     # A text that fits is left alone, ids and all.
     assert shortened(f"id {LAMBDA_RID}", 100) == f"id {LAMBDA_RID}"
     assert shortened("a\n\n  b", 100) == "a b"

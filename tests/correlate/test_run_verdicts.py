@@ -56,7 +56,7 @@ def test_causes_are_proven_or_refuted_from_the_logs(tmp_path: Path) -> None:
     assert (verdict, cause) == (Verdict.WRONG_STATUS, "lambda-error")
     assert reason == (
         "expected 504 (integration-timeout), got 502 InternalServerErrorException: the logs show lambda-error "
-        '(access log error.responseType=INTEGRATION_FAILURE, integration.error="Lambda Customer Function Error:… … '
+        '(access log error.responseType=INTEGRATION_FAILURE, integration.error="Lambda Customer Function Error:… '
         'Task timed out after 0.30 seconds")'
     )
 

@@ -20,7 +20,7 @@ __all__ = ["decisive_evidence", "notable_fields", "one_line", "shortened"]
 # The fields that say why a request failed, for logs that fit no mode (as classify's notes name them).
 NOTABLE_FIELDS = ("error.responseType", "error.message", "integration.error", "authorizer.error")
 VALUE_LIMIT = 100  # characters of one field's value in a reason
-LINE_LIMIT = 120  # characters of one execution-log message in a reason
+LINE_LIMIT = 140  # characters of one execution-log message in a reason
 LINES_SHOWN = 2  # execution-log lines a reason quotes at most
 _SPACE = re.compile(r"\s+")
 # Request ids and timestamps name no cause: in a text too long they go first (a Lambda timeout's
@@ -30,21 +30,22 @@ _NOISE = re.compile(
     r"|\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d(?:\.\d+)?(?:Z|[+-]\d\d:?\d\d)?",
     re.IGNORECASE,
 )
+_ELIDED_RUN = re.compile(r"…(?: …)+")  # a timestamp then an id: one gap
 _NEEDS_QUOTES = re.compile(r'[\s,;"]')
 
 
 def decisive_evidence(
     logs: RequestLogs, mode: FailureMode, fields: Iterable[str], lines: Iterable[int]
 ) -> tuple[DecisiveEvidence, ...]:
-    """The access-log `fields` (names the mode's entry matched) with their values, then what the mode's
-    patterns matched in execution lines number `lines` (in log order)."""
+    """The access-log `fields` (names the mode's entry matched) with their values, then the messages of
+    execution lines number `lines` (in log order) with what the mode's patterns matched in them."""
     record: Mapping[str, str] = logs.access.fields if logs.access is not None else {}
     found = [DecisiveEvidence(record[name], name) for name in fields if name in record]
     for number in sorted(set(lines)):
         message = logs.execution[number].message
         matches = (re.search(pattern, message) for pattern in mode.evidence.execution_log)
         match = next((m for m in matches if m is not None and m.group()), None)
-        found.append(DecisiveEvidence(match.group() if match is not None else message))
+        found.append(DecisiveEvidence(message, matched=match.group() if match is not None else None))
     return tuple(found)
 
 
@@ -65,7 +66,7 @@ def one_line(evidence: Sequence[DecisiveEvidence]) -> str:
         return "access log " + ", ".join(f"{e.field}={_value(e.value)}" for e in telling)
     lines = [e for e in evidence if e.field is None]
     if lines:
-        return "; ".join(f'execution log "{shortened(e.value, LINE_LIMIT)}"' for e in lines[:LINES_SHOWN])
+        return "; ".join(f'execution log "{_line(e)}"' for e in lines[:LINES_SHOWN])
     rest = [e for e in evidence if e.field is not None]
     return ("access log " + ", ".join(f"{e.field}={_value(e.value)}" for e in rest)) if rest else ""
 
@@ -73,15 +74,25 @@ def one_line(evidence: Sequence[DecisiveEvidence]) -> str:
 def shortened(text: str, limit: int) -> str:
     """`text` on one line (whitespace runs as one space) in at most `limit` characters.
 
-    A text too long loses its request ids and timestamps (each becomes `…`), then its tail: a message
+    A text too long loses its request ids and timestamps (each run of them becomes `…`), then its tail: a message
     starts with what happened, and a pattern's match ends where the entry's evidence ends, so what
     follows the cut is detail (stack frames, the rest of a body).
     """
     text = _SPACE.sub(" ", text).strip()
     if len(text) <= limit:
         return text
-    text = _NOISE.sub("…", text)
+    text = _ELIDED_RUN.sub("…", _NOISE.sub("…", text))
     return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
+
+
+def _line(evidence: DecisiveEvidence) -> str:
+    """A message shortened so that what the pattern matched stays whole; a match itself too long keeps
+    its start and its end (`Endpoint response headers: {Date=… x-amzn-ErrorType=TooManyRequestsException`)."""
+    matched = _SPACE.sub(" ", evidence.matched or "").strip()
+    if len(matched) <= LINE_LIMIT:
+        return shortened(evidence.value, max(LINE_LIMIT, len(matched) + 1))
+    tail = LINE_LIMIT // 3
+    return matched[: LINE_LIMIT - tail - 1].rstrip() + "…" + matched[-tail:].lstrip()
 
 
 def _value(value: str) -> str:

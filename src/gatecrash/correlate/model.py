@@ -66,10 +66,11 @@ class RequestLogs:
 @dataclass(frozen=True, slots=True)
 class DecisiveEvidence:
     """One thing in the logs that decided a cause: an access-log field the mode's catalogue entry names,
-    with its value, or the part of an execution-log message one of the entry's patterns matched."""
+    with its value, or an execution-log message one of the entry's patterns found."""
 
-    value: str
+    value: str  # the field's value, or the message (the text after the request id)
     field: str | None = None  # the access-log field (`$context` name); None for an execution-log line
+    matched: str | None = None  # what the entry's pattern matched in the message (often its start)
 
     @property
     def in_access_log(self) -> bool:
