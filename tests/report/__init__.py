@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import functools
+import json
 import os
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,6 +11,8 @@ from pathlib import Path
 import pytest
 
 from gatecrash.catalogue import Catalogue, load_catalogue
+from gatecrash.correlate.model import DecisiveEvidence
+from gatecrash.emulator.accesslog import DEFAULT_FIELDS
 from gatecrash.run import RunResult, run_scenario
 from gatecrash.runner.fire import StepRecord
 from gatecrash.runner.record import Observation, SentRequest
@@ -23,6 +26,38 @@ STARTED = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
 BASE_URL = "https://abc123.execute-api.eu-west-1.amazonaws.com/prod"
 # Untrusted text as a target could send it: markup, and a control character XML 1.0 cannot carry.
 HOSTILE_BODY = '\x1b[31m<script>alert("gotcha")</script><img src=x onerror=alert(1)>'
+MALFORMED = "Execution failed due to configuration error: Malformed Lambda proxy response"
+
+
+def access_record(**values: str) -> str:
+    """An access record as the emulator writes it in its default format: every field, `-` where unset."""
+    names = {name.replace(".", "_"): name for name in DEFAULT_FIELDS}
+    given = {names[key]: value for key, value in values.items()}
+    return json.dumps({name: given.get(name, "-") for name in DEFAULT_FIELDS}, separators=(",", ":"))
+
+
+# The malformed proxy response's record, as the emulator logged it for the demo's /malformed.
+MALFORMED_RECORD = access_record(
+    requestId="req-d-0",
+    extendedRequestId="ext-d-0=",
+    identity_sourceIp="127.0.0.1",
+    requestTime="02/Jan/2026:03:04:05 +0000",
+    requestTimeEpoch="1767323045040",
+    httpMethod="GET",
+    resourcePath="/boom",
+    path="/prod/boom",
+    status="502",
+    protocol="HTTP/1.1",
+    responseLength="36",
+    responseLatency="1",
+    error_message="Internal server error",
+    error_responseType="API_CONFIGURATION_ERROR",
+    integration_integrationStatus="200",
+    integration_error=MALFORMED,
+    integration_latency="1",
+    integration_requestId="3763ecb9-6cec-4dcb-bd6a-9556e3e1f47b",
+    integrationLatency="1",
+)
 
 
 @functools.cache
@@ -76,11 +111,17 @@ def constructed_results(catalogue: Catalogue) -> tuple[StepResult, ...]:
         ),
         throttled,
         Verdict.WRONG_STATUS,
-        "expected 429, got 200",
+        'expected 429 (throttled), got 200: the logs show ok (execution log "Method completed with status: 200")',
         observed_cause="ok",
         evidence=(
             '{"requestId":"req-a-0","status":"200","error.responseType":"-"}',
             f"(req-a-0) Endpoint response body before transformations: {HOSTILE_BODY}",
+            "(req-a-0) Method completed with status: 200",
+        ),
+        decisive=(
+            DecisiveEvidence("200", "status"),
+            DecisiveEvidence("-", "error.responseType"),
+            DecisiveEvidence("Method completed with status: 200"),
         ),
     )
     error = StepResult(
@@ -102,6 +143,10 @@ def constructed_results(catalogue: Catalogue) -> tuple[StepResult, ...]:
         "Unknown route: confirmed from the gateway's logs",
         observed_cause="unknown-route",
         evidence=('{"requestId":"req-c-0","status":"403","error.responseType":"MISSING_AUTHENTICATION_TOKEN"}',),
+        decisive=(
+            DecisiveEvidence("403", "status"),
+            DecisiveEvidence("MISSING_AUTHENTICATION_TOKEN", "error.responseType"),
+        ),
     )
     wrong_cause = StepResult(
         StepRecord(
@@ -110,12 +155,11 @@ def constructed_results(catalogue: Catalogue) -> tuple[StepResult, ...]:
         ),
         lambda_error,
         Verdict.WRONG_CAUSE,
-        "status 502 as expected, but the logs show malformed-lambda-response",
+        "status 502 as expected, but the logs show malformed-lambda-response, not lambda-error "
+        f'(execution log "{MALFORMED}")',
         observed_cause="malformed-lambda-response",
-        evidence=(
-            "(req-d-0) Execution failed due to configuration error: Malformed Lambda proxy response",
-            "(req-d-0) Method completed with status: 502",
-        ),
+        evidence=(MALFORMED_RECORD, f"(req-d-0) {MALFORMED}", "(req-d-0) Method completed with status: 502"),
+        decisive=(DecisiveEvidence("502", "status"), DecisiveEvidence(MALFORMED)),
     )
     burst = Burst("burst of three", "throttled", RequestSpec("GET", "/limited"), 3)
     answers = (

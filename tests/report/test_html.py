@@ -6,6 +6,7 @@ fail, never skip: a report nobody saw render is not tested.
 
 from __future__ import annotations
 
+import re
 import shutil
 import struct
 import subprocess
@@ -16,10 +17,10 @@ from pathlib import Path
 
 import pytest
 
-from gatecrash.catalogue import load_catalogue
 from gatecrash.report import html
+from gatecrash.report.style import csp_hash
 from gatecrash.run import RunResult
-from tests.report import constructed_run, demo_run
+from tests.report import MALFORMED, MALFORMED_RECORD, constructed_run, demo_run
 
 CHROMIUM_FLAGS = (
     "--headless",
@@ -218,20 +219,62 @@ def test_untrusted_text_stays_text(browser: Browser, hand_made_page: Path) -> No
     assert link.children == ["limited <b>burst</b>"]
 
 
-def test_evidence_marks_what_the_catalogue_entry_looks_for(browser: Browser, hand_made_page: Path) -> None:
+def test_evidence_marks_what_decided_the_cause_the_logs_show(browser: Browser, hand_made_page: Path) -> None:
     dom = browser.dom(hand_made_page)
     marks = {position: [m.text() for m in dom.by_id(f"probe-{position}").find_all("mark")] for position in (1, 3, 4)}
     assert marks == {
-        1: [],  # a 200 where a throttle was expected: nothing in its lines is the throttle's evidence
-        3: ['"status":"403"', '"error.responseType":"MISSING_AUTHENTICATION_TOKEN"'],
-        4: [],  # the logs show another cause: nothing in them is what lambda-error looks for
+        # A 200 where a throttle was expected: what made it ok, as the reason says.
+        1: ["200", "-", "Method completed with status: 200"],
+        3: ["403", "MISSING_AUTHENTICATION_TOKEN"],
+        # The logs show another cause than lambda-error: what decided that one.
+        4: ["502", MALFORMED],
     }
+    notes = [p.text() for p in dom.by_id("probe-4").find_all("p") if "Highlighted" in p.text()]
+    assert notes == ["Highlighted: what decided malformed-lambda-response."]
 
 
-def test_mark_spans_follow_execution_patterns_after_the_request_id() -> None:
-    mode = load_catalogue().get("backend-5xx")
-    line = "(abc-123) Method completed with status: 503"
-    assert [line[start:end] for start, end in html.mark_spans(line, mode)] == ["Method completed with status: 503"]
+def _pairs(record: Node) -> list[tuple[str, str, bool]]:
+    [fields] = record.find_all("dl", **{"class": "record"})
+    return [
+        (pair.find_all("dt")[0].text(), pair.find_all("dd")[0].text(), pair.attrs.get("class") == "decisive")
+        for pair in fields.children
+        if isinstance(pair, Node)
+    ]
+
+
+def test_an_access_record_is_a_key_value_view_with_the_deciding_field_marked(
+    browser: Browser, hand_made_page: Path
+) -> None:
+    article = browser.dom(hand_made_page).by_id("probe-4")
+    [record] = article.find_all("div", **{"class": "access-record"})
+    pairs = _pairs(record)
+    # Every field that holds a value, in the record's order; the nine logged "-" are counted, not shown.
+    assert [name for name, _, _ in pairs[:3]] == ["requestId", "extendedRequestId", "identity.sourceIp"]
+    assert len(pairs) == 19 and all(value != "-" for _, value, _ in pairs)
+    assert '(9 fields logged "-" not shown)' in record.text()
+    assert [(name, value) for name, value, decisive in pairs if decisive] == [("status", "502")]
+    assert ("error.responseType", "API_CONFIGURATION_ERROR", False) in pairs
+    # The line as written only behind "the record as logged", never as the view.
+    [details] = record.find_all("details")
+    assert details.find_all("pre")[0].text() == MALFORMED_RECORD
+    assert all('"requestId"' not in node.text() for node in article.find_all("code"))
+    assert all('"requestId"' not in node.text() for node in article.find_all("dd"))
+
+
+def test_the_demo_reports_records_mark_their_deciding_fields(
+    browser: Browser, demo_page: tuple[RunResult, Path]
+) -> None:
+    run, page = demo_page
+    dom = browser.dom(page)
+    position = next(i for i, r in enumerate(run.results, 1) if r.mode.id == "lambda-error")
+    [record] = dom.by_id(f"probe-{position}").find_all("div", **{"class": "access-record"})
+    marked = {name: value for name, value, decisive in _pairs(record) if decisive}
+    assert marked["error.responseType"] == "INTEGRATION_FAILURE"
+    assert marked["integration.error"].startswith("Lambda Customer Function Error:")
+    assert set(marked) == {"status", "error.responseType", "integration.error"}
+
+
+def test_highlight_escapes_inside_and_around_the_marks() -> None:
     assert html.highlight("a<b>c", [(1, 4)]) == "a<mark>&lt;b&gt;</mark>c"
 
 
@@ -255,6 +298,20 @@ def test_the_page_needs_no_network(hand_made_page: Path) -> None:
         m.attrs["content"] for m in dom.find_all("meta") if m.attrs.get("http-equiv") == "Content-Security-Policy"
     ]
     assert policy.startswith("default-src 'none'")
+    # The policy admits exactly the page's own style and script.
+    [style], [script] = dom.find_all("style"), dom.find_all("script")
+    sources = dict(re.findall(r"(style-src|script-src) ([^;]+);", policy))
+    assert sources == {"style-src": csp_hash(style.text()), "script-src": csp_hash(script.text())}
+
+
+def test_chromium_applies_the_style_and_script_without_a_policy_violation(
+    browser: Browser, hand_made_page: Path
+) -> None:
+    # Chromium logs a refused inline style or script to the console: "... violates the following
+    # Content Security Policy directive ...".
+    result = browser.run("--enable-logging=stderr", "--v=0", "--dump-dom", hand_made_page.as_uri())
+    assert '<dl class="record">' in result.stdout
+    assert "Content Security Policy" not in result.stderr, result.stderr[-2000:]
 
 
 def _png_size(data: bytes) -> tuple[int, int]:

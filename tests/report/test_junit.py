@@ -10,7 +10,7 @@ import pytest
 from gatecrash.report import junit
 from gatecrash.report.files import FORMATS, write_report, write_reports
 from gatecrash.run import RunResult
-from tests.report import HOSTILE_BODY, constructed_run, demo_run
+from tests.report import HOSTILE_BODY, MALFORMED, MALFORMED_RECORD, constructed_run, demo_run
 
 
 @pytest.fixture(scope="module")
@@ -71,26 +71,50 @@ def test_wrong_status_fails_with_expected_observed_cause_and_evidence(hand_made:
     assert [child.tag for child in case] == ["failure", "system-out"]
     failure = case.find("failure")
     assert failure is not None
-    assert failure.attrib == {"message": "WRONG_STATUS: expected 429, got 200", "type": "WRONG_STATUS"}
+    reason = 'expected 429 (throttled), got 200: the logs show ok (execution log "Method completed with status: 200")'
+    assert failure.attrib == {"message": f"WRONG_STATUS: {reason}", "type": "WRONG_STATUS"}
     # The target's control character arrives as text, since XML 1.0 cannot carry it.
     body = HOSTILE_BODY.replace("\x1b", "\\x1b")
     assert failure.text == (
         "expected: 429 TooManyRequestsException\n"
         "observed: 200\n"
-        "reason: expected 429, got 200\n"
+        f"reason: {reason}\n"
         "observed cause (from the gateway's logs): ok\n"
-        "evidence:\n"
-        '  {"requestId":"req-a-0","status":"200","error.responseType":"-"}\n'
-        f"  (req-a-0) Endpoint response body before transformations: {body}"
+        "evidence (* what decided ok):\n"
+        "  access log record:\n"
+        "      requestId: req-a-0\n"
+        "    * status: 200\n"
+        "    * error.responseType: -\n"
+        "  execution log:\n"
+        f"      (req-a-0) Endpoint response body before transformations: {body}\n"
+        "    * (req-a-0) Method completed with status: 200"
     )
 
 
-def test_wrong_cause_is_a_failure_too(hand_made: ET.Element) -> None:
+def test_wrong_cause_fails_with_a_one_line_message_naming_both_causes_and_the_deciding_line(
+    hand_made: ET.Element,
+) -> None:
     failure = _cases(hand_made)["function that raises"].find("failure")
     assert failure is not None and failure.text is not None
-    assert failure.attrib["type"] == "WRONG_CAUSE"
+    # The message CI shows in its list of failures: one line, no access record.
+    assert failure.attrib == {
+        "message": "WRONG_CAUSE: status 502 as expected, but the logs show malformed-lambda-response, "
+        f'not lambda-error (execution log "{MALFORMED}")',
+        "type": "WRONG_CAUSE",
+    }
     assert "observed cause (from the gateway's logs): malformed-lambda-response\n" in failure.text
-    assert failure.text.endswith("  (req-d-0) Method completed with status: 502")
+    # The record field by field, what decided marked, the fields logged `-` left out; never the line itself.
+    assert MALFORMED_RECORD not in failure.text and '"requestId"' not in failure.text
+    assert (
+        "evidence (* what decided malformed-lambda-response):\n"
+        "  access log record (9 fields logged '-' left out):\n"
+        "      requestId: req-d-0\n"
+    ) in failure.text
+    assert "\n    * status: 502\n      protocol: HTTP/1.1\n" in failure.text
+    assert "authorizer.error" not in failure.text
+    assert failure.text.endswith(
+        f"  execution log:\n    * (req-d-0) {MALFORMED}\n      (req-d-0) Method completed with status: 502"
+    )
 
 
 def test_error_is_an_error_not_a_failure(hand_made: ET.Element) -> None:

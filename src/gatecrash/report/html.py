@@ -9,27 +9,19 @@ run or fetch anything. Every value is escaped: log lines and bodies come from th
 
 from __future__ import annotations
 
-import json
-import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from html import escape
 
-from gatecrash.catalogue import FailureMode, value_matches
 from gatecrash.load import charts
 from gatecrash.load.phase import LoadOutcome
+from gatecrash.report.evidence import AccessRecordView, LineView, RecordField, evidence_view
 from gatecrash.report.junit import elapsed_seconds, expected_text, observed_text
 from gatecrash.report.style import BASE_CSS, csp_hash
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario.model import LoadPhase
-
-# An execution-log line as CloudWatch stores it: `(request-id) message`, maybe after a timestamp.
-# The catalogue's patterns are written against the message alone (they anchor with ^ and $).
-_EXECUTION_PREFIX = re.compile(r"^[^(]*?\([^()\s]*\) ")
-# One `"name": value` pair of a JSON access-log record.
-_JSON_PAIR = re.compile(r'"(?P<name>(?:[^"\\]|\\.)*)"\s*:\s*(?P<value>"(?:[^"\\]|\\.)*"|[^,}\s]+)')
 
 _CSS = (
     BASE_CSS
@@ -78,6 +70,14 @@ ol.evidence { margin: 0; padding-left: 22px; }
 ol.evidence li { margin: 2px 0; }
 ol.evidence code { white-space: pre-wrap; overflow-wrap: anywhere; }
 mark { background: #ffe58f; padding: 0 1px; }
+.record-title { margin: 4px 0; }
+dl.record { display: grid; grid-template-columns: repeat(auto-fill, minmax(220px, 1fr)); gap: 4px 6px;
+  margin: 4px 0 6px; }
+dl.record div { min-width: 0; padding: 2px 8px 3px; border: 1px solid var(--line); border-radius: 4px; }
+dl.record dt { color: var(--muted); font-size: 12px; }
+dl.record dd { margin: 0; overflow-wrap: anywhere; }
+dl.record div.decisive { background: #fff8db; border-color: #d4a106; box-shadow: inset 3px 0 #d4a106; }
+dl.record div.decisive dt { color: var(--fg); font-weight: 600; }
 details { margin: 6px 0; }
 details summary { cursor: pointer; color: #0b5cad; }
 details.catalogue { background: var(--bg); border-radius: 4px; padding: 6px 10px; }
@@ -163,58 +163,7 @@ CONTENT_SECURITY_POLICY = (
 # --- highlighting the evidence ----------------------------------------------------------------------
 
 
-def mark_spans(line: str, mode: FailureMode) -> list[tuple[int, int]]:
-    """Where in `line` the mode's catalogue evidence matches: the execution-log pattern's match, or the
-    access-log `"field": value` pairs whose value is the one the catalogue names. Sorted, merged."""
-    prefix = _EXECUTION_PREFIX.match(line)
-    if prefix is not None:
-        spans = _execution_spans(line, prefix.end(), mode.evidence.execution_log)
-    else:
-        spans = _access_spans(line, mode.evidence.access_log)
-    return _merged(spans)
-
-
-def _execution_spans(line: str, start: int, patterns: Iterable[str]) -> list[tuple[int, int]]:
-    message = line[start:].rstrip("\r\n")
-    return [
-        (start + match.start(), start + match.end())
-        for pattern in patterns
-        for match in re.finditer(pattern, message)
-        if match.end() > match.start()
-    ]
-
-
-def _access_spans(line: str, fields: Mapping[str, str]) -> list[tuple[int, int]]:
-    if not fields:
-        return []
-    spans = []
-    for match in _JSON_PAIR.finditer(line):
-        name, value = _json_text(match.group("name"), quoted=False), _json_text(match.group("value"))
-        if name is not None and name in fields and value is not None and value_matches(fields[name], value):
-            spans.append(match.span())
-    return spans
-
-
-def _json_text(text: str, quoted: bool = True) -> str | None:
-    """A JSON string's (or bare scalar's) text; None when it does not decode."""
-    try:
-        value = json.loads(text if quoted else f'"{text}"')
-    except ValueError:
-        return None
-    return value if isinstance(value, str) else text
-
-
-def _merged(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
-    merged: list[tuple[int, int]] = []
-    for start, end in sorted(spans):
-        if merged and start <= merged[-1][1]:
-            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
-        else:
-            merged.append((start, end))
-    return merged
-
-
-def highlight(line: str, spans: list[tuple[int, int]]) -> str:
+def highlight(line: str, spans: Iterable[tuple[int, int]]) -> str:
     """`line` escaped, with each span wrapped in <mark>."""
     parts: list[str] = []
     position = 0
@@ -419,16 +368,41 @@ def _exchanges(result: StepResult, run_start: float) -> str:
 def _evidence(result: StepResult) -> str:
     cause = result.observed_cause or "none found"
     title = f"<h4>Evidence from the gateway's logs (observed cause: {escape(cause)})</h4>"
-    if not result.evidence:
+    view = evidence_view(result)
+    if not view.items:
         return f'{title}<p class="muted">No log lines yet.</p>'
-    marked = [(line, mark_spans(line, result.mode)) for line in result.evidence]
-    items = "".join(f"<li><code>{highlight(line, spans)}</code></li>" for line, spans in marked)
+    records = "".join(_record(item) for item in view.items if isinstance(item, AccessRecordView))
+    texts = [item for item in view.items if isinstance(item, LineView)]
+    lines = "".join(f"<li><code>{highlight(item.text, item.spans)}</code></li>" for item in texts)
+    heading = '<p class="record-title">Execution log</p>' if any(item.execution_line for item in texts) else ""
+    listed = f'{heading}<ol class="evidence">{lines}</ol>' if lines else ""
     mode = escape(result.mode.id)
-    if any(spans for _, spans in marked):
+    if view.marked and view.marks_decided:
+        note = f"Highlighted: what decided {escape(result.observed_cause or 'the cause')}."
+    elif view.marked:
         note = f"Highlighted: what the catalogue entry for {mode} looks for."
     else:
         note = f"Nothing in these lines is what the catalogue entry for {mode} looks for."
-    return f'{title}<ol class="evidence">{items}</ol><p class="muted">{note}</p>'
+    return f'{title}{records}{listed}<p class="muted">{note}</p>'
+
+
+def _record(record: AccessRecordView) -> str:
+    """An access record as its fields, what decided marked; the fields logged `-` left out unless marked."""
+    shown = [f for f in record.fields if f.value != "-" or f.marked]
+    left_out = len(record.fields) - len(shown)
+    dashes = f' <span class="muted">({left_out} fields logged "-" not shown)</span>' if left_out else ""
+    return (
+        f'<div class="access-record"><p class="record-title">Access log record{dashes}</p>'
+        f'<dl class="record">{"".join(_pair(f) for f in shown)}</dl>'
+        f"<details><summary>the record as logged</summary><pre>{escape(record.raw)}</pre></details></div>"
+    )
+
+
+def _pair(field: RecordField) -> str:
+    name, value = escape(field.name), escape(field.value)
+    if field.marked:
+        return f'<div class="decisive"><dt>{name}</dt><dd class="mono"><mark>{value}</mark></dd></div>'
+    return f'<div><dt>{name}</dt><dd class="mono">{value}</dd></div>'
 
 
 def _source(source: str) -> str:

@@ -1,4 +1,11 @@
-"""`results.json`: every probe, its verdict, and every exchange (redacted), for machines."""
+"""`results.json`: every probe, its verdict, and every exchange (redacted), for machines.
+
+Format 2 (format 1 held each access record as a JSON string): a probe's `evidence` lists the log
+lines its cause rests on, an access record as an object (the record as logged; a Common Log Format
+line as its `$context` fields) and an execution line as a string; `decisive` lists what in them
+decided the cause (`{"log": "access", "field", "value"}` or `{"log": "execution", "value", "matched"}`);
+`summary` counts every verdict, 0 included.
+"""
 
 from __future__ import annotations
 
@@ -6,14 +13,16 @@ import json
 from dataclasses import asdict
 from typing import Any
 
+from gatecrash.correlate.model import DecisiveEvidence
 from gatecrash.load.estimate import Band
 from gatecrash.load.phase import LoadOutcome
+from gatecrash.report.evidence import AccessRecordView, evidence_view
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
-from gatecrash.runner.verdict import StepResult
+from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario.model import Burst, LoadPhase
 
-FORMAT_VERSION = 1
+FORMAT_VERSION = 2
 
 
 def _observation(observation: Observation) -> dict[str, Any]:
@@ -37,6 +46,21 @@ def _observation(observation: Observation) -> dict[str, Any]:
         "body_excerpt": observation.body_excerpt,
         "error": observation.error,
     }
+
+
+def _evidence(result: StepResult) -> list[Any]:
+    return [
+        dict(item.document) if isinstance(item, AccessRecordView) else item.text for item in evidence_view(result).items
+    ]
+
+
+def _decisive(item: DecisiveEvidence) -> dict[str, str]:
+    if item.field is not None:
+        return {"log": "access", "field": item.field, "value": item.value}
+    entry = {"log": "execution", "value": item.value}
+    if item.matched is not None:
+        entry["matched"] = item.matched  # what the mode's catalogue pattern matched in the message
+    return entry
 
 
 def _kind(result: StepResult) -> str:
@@ -111,7 +135,8 @@ def _step(result: StepResult, run: RunResult) -> dict[str, Any]:
         "as_expected": result.verdict.as_expected,
         "reason": result.reason,
         "observed_cause": result.observed_cause,
-        "evidence": list(result.evidence),
+        "evidence": _evidence(result),
+        "decisive": [_decisive(item) for item in result.decisive],
         "exchanges": [_observation(o) for o in result.record.observations],
     }
     if result.record.release_spread_ms is not None:
@@ -140,10 +165,7 @@ def render(run: RunResult) -> str:
         "started": run.started.isoformat(),
         "finished": run.finished.isoformat(),
         "as_expected": run.as_expected,
-        "summary": {
-            verdict: sum(r.verdict.value == verdict for r in run.results)
-            for verdict in sorted({r.verdict.value for r in run.results})
-        },
+        "summary": {verdict.value: sum(r.verdict is verdict for r in run.results) for verdict in Verdict},
         "probes": [_step(result, run) for result in run.results],
     }
     return json.dumps(document, indent=2, ensure_ascii=False) + "\n"

@@ -17,6 +17,7 @@ from urllib.parse import urlsplit
 
 from gatecrash.load.phase import LoadOutcome
 from gatecrash.load.verify import Check
+from gatecrash.report.evidence import AccessRecordView, evidence_view
 from gatecrash.run import RunResult
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -69,19 +70,43 @@ def elapsed_seconds(result: StepResult) -> float:
 
 
 def details(result: StepResult) -> str:
-    """The text of a failure or error: what was expected and seen, and what the logs say."""
+    """The text of a failure or error: what was expected and seen, and what the logs say.
+
+    An access record is listed field by field, leaving out the fields logged `-`, not as the line
+    it was written as; `*` marks what decided the observed cause (or, when none did, what the
+    expected mode's catalogue entry looks for), as report.html highlights it.
+    """
     lines = [
         f"expected: {expected_text(result)}",
         f"observed: {observed_text(result)}",
         f"reason: {result.reason}",
         f"observed cause (from the gateway's logs): {result.observed_cause or 'none found'}",
     ]
-    if result.evidence:
-        lines.append("evidence:")
-        lines.extend(f"  {line}" for line in result.evidence)
-    else:
+    view = evidence_view(result)
+    if not view.items:
         lines.append("evidence: none")
+        return "\n".join(lines)
+    if not view.marked:
+        lines.append("evidence:")
+    elif view.marks_decided:
+        lines.append(f"evidence (* what decided {result.observed_cause or 'the cause'}):")
+    else:
+        lines.append(f"evidence (* what the catalogue entry for {result.mode.id} looks for):")
+    records = [item for item in view.items if isinstance(item, AccessRecordView)]
+    for record in records:
+        shown = [f for f in record.fields if f.value != "-" or f.marked]
+        left_out = len(record.fields) - len(shown)
+        lines.append("  access log record" + (f" ({left_out} fields logged '-' left out):" if left_out else ":"))
+        lines.extend(f"    {_mark(f.marked)}{f.name}: {f.value}" for f in shown)
+    others = [item for item in view.items if not isinstance(item, AccessRecordView)]
+    if others:
+        lines.append("  execution log:")
+        lines.extend(f"    {_mark(item.marked)}{item.text}" for item in others)
     return "\n".join(lines)
+
+
+def _mark(marked: bool) -> str:
+    return "* " if marked else "  "
 
 
 def _request_ids(result: StepResult) -> str:
