@@ -70,7 +70,14 @@ def _parser() -> argparse.ArgumentParser:
     emulator.add_argument("--definition", required=True, type=Path, help="the API definition (YAML or JSON)")
     _add_variable_options(emulator)
     emulator.add_argument("--side-file", type=Path, help="stage, usage plans, API keys and local functions (YAML)")
-    emulator.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (default: any free port)")
+    emulator.add_argument("--port", type=_port_number, default=0, help="port on 127.0.0.1 (default: any free port)")
+    emulator.add_argument(
+        "--logs-port",
+        type=_port_number,
+        default=None,
+        metavar="PORT",
+        help="port on 127.0.0.1 of the local CloudWatch Logs server, for the AWS CLI (default: any free port)",
+    )
     emulator.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL instead of the local moto server")
     emulator.add_argument(
         "--stage-variable",
@@ -247,10 +254,16 @@ class _UsageError(Exception):
     pass
 
 
+def _port_number(text: str) -> int:
+    if not text.isdigit() or int(text) > 65535:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a port number (0-65535)")
+    return int(text)
+
+
 def _emulator(args: argparse.Namespace) -> int:
     from gatecrash.emulator.definition import load_definition
     from gatecrash.emulator.model import StageConfig
-    from gatecrash.emulator.server import EmulatorServer
+    from gatecrash.emulator.server import EmulatorServer, aws_cli_settings
     from gatecrash.emulator.sidefile import load_side_file
 
     variables = _stage_variables(args.stage_variable)
@@ -266,7 +279,12 @@ def _emulator(args: argparse.Namespace) -> int:
                         f"authorizer {name} names user pool {pool_id}, which the side "
                         "file's userPools does not hold: every request it guards will get 401"
                     )
-    server = EmulatorServer(api, stage, port=args.port, logs_endpoint=args.logs_endpoint, stage_variables=variables)
+    endpoint_url = args.logs_endpoint
+    if endpoint_url is not None and args.logs_port is not None:
+        raise _UsageError("--logs-port is for the local logs server, which an endpoint URL replaces: give one")
+    server = EmulatorServer(
+        api, stage, port=args.port, logs_endpoint=endpoint_url, logs_port=args.logs_port or 0, stage_variables=variables
+    )
     server.prepare()
     endpoints = server.endpoints
     assert endpoints is not None
@@ -275,6 +293,9 @@ def _emulator(args: argparse.Namespace) -> int:
         f"Logs: {endpoints.logs_endpoint or 'CloudWatch Logs, ' + stage.region}  "
         f"execution: {endpoints.execution_log_group}  access: {endpoints.access_log_group}"
     )
+    _out.print("Read the logs with the AWS CLI:")
+    for line in aws_cli_settings(endpoints, stage.region):
+        _out.print(f"  {line}", markup=False, soft_wrap=True)  # whole lines, to copy
     _out.print("Press Ctrl-C to stop.")
     try:
         server.serve_prepared()
