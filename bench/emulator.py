@@ -290,7 +290,7 @@ def main() -> None:
                 str(work / "stage.yaml"),
                 "--port",
                 str(port),
-                "--logs-endpoint",
+                "--endpoint-url",
                 logs.endpoint_url,
             ],
             stdout=subprocess.DEVNULL,

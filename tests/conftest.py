@@ -27,6 +27,11 @@ def clean_environ(monkeypatch: pytest.MonkeyPatch) -> None:
             monkeypatch.delenv(name)
     monkeypatch.setenv("AWS_CONFIG_FILE", os.devnull)
     monkeypatch.setenv("AWS_SHARED_CREDENTIALS_FILE", os.devnull)
+    # pytest imports readline, which exports COLUMNS=80 and LINES into the C environment that subprocesses
+    # inherit (os.environ does not show them), and piped CLI output honours COLUMNS: tests set it when they mean it.
+    for name in ("COLUMNS", "LINES"):
+        monkeypatch.delenv(name, raising=False)
+        os.unsetenv(name)
 
 
 @pytest.fixture(scope="session")

@@ -78,7 +78,7 @@ def test_diagnose_a_stages_log_groups(traffic: tuple[str, dict[str, str]]) -> No
         "us-east-1",
         "--access-log-group",
         "gatecrash-demo-access",
-        "--logs-endpoint",
+        "--endpoint-url",
         endpoint,
         "--json",
     )
@@ -131,7 +131,7 @@ def test_diagnose_prints_causes_with_counts_and_fixes(traffic: tuple[str, dict[s
         "us-east-1",
         "--access-log-group",
         "gatecrash-demo-access",
-        "--logs-endpoint",
+        "--endpoint-url",
         endpoint,
     )
     assert result.returncode == 0, result.stderr
@@ -145,7 +145,7 @@ def test_diagnose_prints_causes_with_counts_and_fixes(traffic: tuple[str, dict[s
 def test_diagnose_explains_a_missing_log_group(traffic: tuple[str, dict[str, str]]) -> None:
     endpoint, _ = traffic
     result = diagnose(
-        "--rest-api-id", "nosuchapi1", "--stage", "prod", "--region", "us-east-1", "--logs-endpoint", endpoint
+        "--rest-api-id", "nosuchapi1", "--stage", "prod", "--region", "us-east-1", "--endpoint-url", endpoint
     )
     assert result.returncode == 3
     assert (

@@ -1,5 +1,5 @@
-"""boto3 sessions, the I/O edge where the AWS configuration is read: every session gatecrash makes for AWS
-comes from `aws_session`, and every session for a local server (the emulator's moto) from `local_session`.
+"""boto3 sessions, the I/O edge where the AWS configuration is read: `aws_session` for AWS (the target's
+logs, a credential's profile, generate's and diagnose's reads), `local_session` for the emulator's moto.
 
 botocore reports an unknown profile (`--profile`, `AWS_PROFILE`, a scenario's `profile:`) as a
 `ProfileNotFound` raised from whichever call first reads the configuration, often deep in a client

@@ -7,10 +7,14 @@ definition or usage error; 3 an environment error (a port taken, a log endpoint 
 from __future__ import annotations
 
 import argparse
-import re
+import asyncio
+import json
+import logging
+import os
 import sys
 import time
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -20,7 +24,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TaskID, TextC
 from rich.table import Table
 from rich.text import Text
 
-from gatecrash import __version__
+from gatecrash import __version__, settings
 from gatecrash.awssession import aws_session, region_of
 from gatecrash.catalogue import Catalogue, load_catalogue
 from gatecrash.errors import (
@@ -34,10 +38,11 @@ from gatecrash.errors import (
 )
 from gatecrash.load.engine import EngineOptions
 from gatecrash.load.phase import LoadOptions
-from gatecrash.report.files import write_reports
+from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
+from gatecrash.scenario.model import AwsTarget
 
 if TYPE_CHECKING:
     from gatecrash.generate import Generated, Options
@@ -48,12 +53,26 @@ EXIT_INTERRUPTED = 130
 DEMO_DIR = Path("scenarios/demo")
 REPORTS_DIR = Path("reports")
 
-# Piped output (CI logs, `make demo | tee`) gets a wide table instead of rich's 80 columns.
-_out = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
+_JSON_HELP = "print a JSON document on stdout; progress, tables and notes go to stderr"
+
+# Human output; main() replaces it with _human_console's (wide when piped, on stderr with --json).
+_out = Console(highlight=False)
 _err = Console(stderr=True, highlight=False, soft_wrap=True)  # error lines stay whole for grep
 
 
-def _parser() -> argparse.ArgumentParser:
+def _human_console(json_on_stdout: bool, environ: Mapping[str, str]) -> Console:
+    """Where tables, progress and notes go: stdout, or stderr when stdout carries JSON.
+
+    Piped output (CI logs, `make demo | tee`) gets a 160-column table instead of rich's 80, unless
+    COLUMNS says how wide; a terminal is as wide as it is.
+    """
+    stream = sys.stderr if json_on_stdout else sys.stdout
+    wide = not stream.isatty() and not environ.get("COLUMNS", "").isdigit()
+    return Console(stderr=json_on_stdout, highlight=False, width=160 if wide else None)
+
+
+def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
+    """The parser, with option defaults from `environ`'s GATECRASH_* settings (bad ones in settings_problems)."""
     parser = argparse.ArgumentParser(
         prog="gatecrash",
         description="Provoke API Gateway failures on purpose and prove their causes from the gateway's logs.",
@@ -65,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
         "emulator",
         help="serve an API definition on loopback as API Gateway would",
         description="Serve an OpenAPI/Swagger definition with x-amazon-apigateway-* extensions as one stage of "
-        "a REST API, logging to CloudWatch Logs (a local moto server unless --logs-endpoint is given).",
+        "a REST API, logging to CloudWatch Logs (a local moto server unless --endpoint-url is given).",
     )
     emulator.add_argument("--definition", required=True, type=Path, help="the API definition (YAML or JSON)")
     _add_variable_options(emulator)
@@ -78,7 +97,10 @@ def _parser() -> argparse.ArgumentParser:
         metavar="PORT",
         help="port on 127.0.0.1 of the local CloudWatch Logs server, for the AWS CLI (default: any free port)",
     )
-    emulator.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL instead of the local moto server")
+    emulator.add_argument(
+        "--endpoint-url", metavar="URL", help="a CloudWatch Logs endpoint to log to instead of a local moto server"
+    )
+    _add_deprecated_logs_endpoint(emulator)
     emulator.add_argument(
         "--stage-variable",
         action="append",
@@ -90,11 +112,49 @@ def _parser() -> argparse.ArgumentParser:
     run = commands.add_parser(
         "run",
         help="provoke each scenario's failure modes and check every answer",
-        description="Run scenario files (or the scenario files of folders). With no argument, "
-        f"runs {DEMO_DIR}/ against the embedded emulator.",
+        description="Run scenario files (or the scenario files of folders). With no argument, runs "
+        f"./{DEMO_DIR}/ if there is one, else the demo shipped with gatecrash (as `gatecrash demo` does).",
     )
     run.add_argument("scenarios", nargs="*", type=Path, help=f"scenario files or folders (default: {DEMO_DIR})")
+    run.add_argument(
+        "--region", help="the aws target's region, instead of the scenario's (an emulator target ignores it)"
+    )
+    run.add_argument(
+        "--profile", help="the AWS profile for the aws target's logs, instead of the scenario's (emulator: ignored)"
+    )
+    _add_run_options(run)
+    demo = commands.add_parser(
+        "demo",
+        help="run the demo scenario shipped with gatecrash, on the embedded emulator",
+        description="Run the demo scenario that ships with gatecrash (every failure mode the demo API can show) "
+        "on the embedded emulator: no AWS account, no files of your own.",
+    )
+    demo.set_defaults(scenarios=[], region=None, profile=None, demo=True)
+    _add_run_options(demo)
+
+    validate = commands.add_parser("validate", help="check scenario files without sending anything")
+    validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
+    validate.add_argument("--json", action="store_true", help=_JSON_HELP)
+
+    modes = commands.add_parser("modes", help="list the failure modes gatecrash knows")
+    modes.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_generate(commands)
+    _add_token(commands)
+    _add_diagnose(commands)
+    _add_canary(commands)
+    for name, command in commands.choices.items():
+        try:
+            command.set_defaults(**settings.defaults_for(name, environ), settings_problems=())
+        except settings.SettingsError as exc:  # reported in main(), for the command run only
+            command.set_defaults(settings_problems=exc.problems)
+        _describe_environment(command, name)
+    return parser
+
+
+def _add_run_options(run: argparse.ArgumentParser) -> None:
+    """The options `run` and `demo` share."""
     run.add_argument("--reports", type=Path, default=REPORTS_DIR, help=f"where reports go (default: {REPORTS_DIR})")
+    run.add_argument("--json", action="store_true", help=_JSON_HELP)
     run.add_argument(
         "--no-logs",
         action="store_true",
@@ -134,11 +194,8 @@ def _parser() -> argparse.ArgumentParser:
         help="keep each phase's locustfile, logs and records here",
     )
 
-    validate = commands.add_parser("validate", help="check scenario files without sending anything")
-    validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
 
-    commands.add_parser("modes", help="list the failure modes gatecrash knows")
-
+def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     generate = commands.add_parser(
         "generate",
         help="write a scenario of the probes an API definition implies",
@@ -174,6 +231,8 @@ def _parser() -> argparse.ArgumentParser:
         help="also enable probes that reach the integration (backend) and throttle bursts (load)",
     )
 
+
+def _add_token(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     token = commands.add_parser(
         "token", help="mint a JWT of one of the emulator's local Cognito user pools (valid or deliberately broken)"
     )
@@ -187,6 +246,8 @@ def _parser() -> argparse.ArgumentParser:
         help="mint a token the authorizer must refuse",
     )
 
+
+def _add_diagnose(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     diagnose = commands.add_parser(
         "diagnose",
         help="classify the errors real traffic already produced, from a stage's logs or exported lines",
@@ -200,7 +261,12 @@ def _parser() -> argparse.ArgumentParser:
     diagnose.add_argument("--region", default=None, help="the API's region (default: the AWS configuration's)")
     diagnose.add_argument("--access-log-group", help="the stage's access log group, if it has one")
     diagnose.add_argument("--profile", help="the AWS profile that reads the logs")
-    diagnose.add_argument("--logs-endpoint", help="a CloudWatch Logs endpoint URL (e.g. the emulator's moto server)")
+    diagnose.add_argument(
+        "--endpoint-url",
+        metavar="URL",
+        help="the CloudWatch Logs endpoint (e.g. the emulator's; default: the region's)",
+    )
+    _add_deprecated_logs_endpoint(diagnose)
     diagnose.add_argument(
         "--since",
         type=_seconds,
@@ -209,8 +275,27 @@ def _parser() -> argparse.ArgumentParser:
         help="how far back to look, e.g. 30m or 2h (default: 30m)",
     )
     diagnose.add_argument("--json", action="store_true", help="print the findings as JSON")
-    _add_canary(commands)
-    return parser
+
+
+def _add_deprecated_logs_endpoint(parser: argparse.ArgumentParser) -> None:
+    # The old name of --endpoint-url, kept for scripts written before it; hidden from --help.
+    parser.add_argument("--logs-endpoint", dest="deprecated_logs_endpoint", help=argparse.SUPPRESS)
+
+
+def _endpoint_url(args: argparse.Namespace) -> str | None:
+    if args.deprecated_logs_endpoint is None:
+        return args.endpoint_url  # type: ignore[no-any-return]
+    _note("--logs-endpoint is deprecated and will go: use --endpoint-url, the AWS CLI's name")
+    if args.endpoint_url is not None and args.endpoint_url != args.deprecated_logs_endpoint:
+        raise _UsageError("--endpoint-url and its old name --logs-endpoint name different URLs: give one")
+    return args.deprecated_logs_endpoint  # type: ignore[no-any-return]
+
+
+def _describe_environment(command: argparse.ArgumentParser, name: str) -> None:
+    variables = settings.variables_of(name)
+    if variables:
+        listed = ", ".join(f"{setting.variable} ({setting.option})" for setting in variables)
+        command.epilog = f"environment: {listed}; a flag overrides its variable (README, Configuration)"
 
 
 def _add_variable_options(parser: argparse.ArgumentParser) -> None:
@@ -279,13 +364,14 @@ def _emulator(args: argparse.Namespace) -> int:
                         f"authorizer {name} names user pool {pool_id}, which the side "
                         "file's userPools does not hold: every request it guards will get 401"
                     )
-    endpoint_url = args.logs_endpoint
+    endpoint_url = _endpoint_url(args)
     if endpoint_url is not None and args.logs_port is not None:
         raise _UsageError("--logs-port is for the local logs server, which an endpoint URL replaces: give one")
     server = EmulatorServer(
         api, stage, port=args.port, logs_endpoint=endpoint_url, logs_port=args.logs_port or 0, stage_variables=variables
     )
     server.prepare()
+    _quiet_forced_stop()
     endpoints = server.endpoints
     assert endpoints is not None
     _out.print(f"Serving [bold]{api.title}[/bold] stage [bold]{stage.stage_name}[/bold] at {endpoints.base_url}")
@@ -300,8 +386,26 @@ def _emulator(args: argparse.Namespace) -> int:
     try:
         server.serve_prepared()
     except KeyboardInterrupt:
-        pass
+        pass  # Ctrl-C, once or twice, is how the emulator is meant to stop: exit 0
     return EXIT_OK
+
+
+class _ForcedStopFilter(logging.Filter):
+    """Drops uvicorn's report of the lifespan task cancelled by a second Ctrl-C.
+
+    The second signal makes uvicorn exit without the app's lifespan shutdown; asyncio then cancels
+    the task still waiting for it, and uvicorn logs that as "Exception in 'lifespan' protocol" with
+    a traceback. It is the stop the user asked for, not an error.
+    """
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        exc = record.exc_info[1] if record.exc_info else None
+        cancelled = isinstance(exc, asyncio.CancelledError | KeyboardInterrupt)
+        return not (cancelled and "lifespan" in record.getMessage())
+
+
+def _quiet_forced_stop() -> None:
+    logging.getLogger("uvicorn.error").addFilter(_ForcedStopFilter())
 
 
 def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
@@ -318,20 +422,76 @@ def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
             problems.extend(exc.problems)
     if problems:
         raise ScenarioError(problems)
+    for scenario in scenarios:
+        for warning in scenario.warnings:
+            _warn(str(warning))
     return catalogue, scenarios
 
 
 def _validate(args: argparse.Namespace) -> int:
-    _, scenarios = _load(args.scenarios)
+    try:
+        _, scenarios = _load(args.scenarios)
+    except ConfigError as exc:
+        if args.json:
+            _print_json({"valid": False, "scenarios": [], "problems": [_problem_json(p) for p in exc.problems]})
+        raise
     for scenario in scenarios:
         _out.print(
             f"{scenario.source}: valid: {len(scenario.steps)} probes, {scenario.planned_requests} requests "
-            f"planned (max {scenario.limits.max_requests})"
+            f"planned (max {scenario.limits.max_requests})",
+            markup=False,
+        )
+    if args.json:
+        _print_json(
+            {
+                "valid": True,
+                "scenarios": [
+                    {
+                        "source": str(scenario.source),
+                        "name": scenario.name,
+                        "probes": len(scenario.steps),
+                        "planned_requests": scenario.planned_requests,
+                        "max_requests": scenario.limits.max_requests,
+                        "warnings": [_problem_json(w) for w in scenario.warnings],
+                    }
+                    for scenario in scenarios
+                ],
+                "problems": [],
+            }
         )
     return EXIT_OK
 
 
+def _problem_json(problem: Problem) -> dict[str, object]:
+    return {
+        "file": problem.file,
+        "line": problem.line,
+        "pointer": problem.pointer or "$",
+        "message": problem.message,
+        "hint": problem.hint,
+    }
+
+
 def _modes(args: argparse.Namespace) -> int:
+    if args.json:
+        _print_json(
+            {
+                "modes": [
+                    {
+                        "id": mode.id,
+                        "title": mode.title,
+                        "statuses": list(mode.statuses),
+                        "error_type": mode.error_type,
+                        "response_type": mode.response_type,
+                        "before_integration": mode.before_integration,
+                        "diagnosis": mode.diagnosis,
+                        "fix": mode.fix,
+                    }
+                    for mode in load_catalogue()
+                ]
+            }
+        )
+        return EXIT_OK
     table = Table(title="Failure modes")
     for column in ("mode", "status", "x-amzn-ErrorType", "responseType", "before integration", "title"):
         table.add_column(column)
@@ -414,9 +574,10 @@ def _live_load(progress: Progress, task: TaskID, phase: LoadPhase, second: LiveS
 
 
 def _count(text: str) -> int:
-    if not text.isdigit():
-        raise argparse.ArgumentTypeError(f"{text!r}: write a whole number, e.g. 2")
-    return int(text)
+    try:
+        return settings.parse_count(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _load_options(args: argparse.Namespace) -> LoadOptions:
@@ -427,15 +588,17 @@ def _load_options(args: argparse.Namespace) -> LoadOptions:
 
 
 def _seconds(text: str) -> float:
-    match = re.fullmatch(r"(\d+(?:\.\d+)?)(ms|s|m|h)", text)
-    if match is None:
-        raise argparse.ArgumentTypeError(f"{text!r}: write a duration such as 30s, 500ms or 5m")
-    return float(match.group(1)) * {"ms": 0.001, "s": 1.0, "m": 60.0, "h": 3600.0}[match.group(2)]
+    try:
+        return settings.parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
 def _run(args: argparse.Namespace) -> int:
-    catalogue, scenarios = _load(args.scenarios or [DEMO_DIR])
+    catalogue, loaded = _load(args.scenarios or [_demo(args)])
+    scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
     all_expected = True
+    summaries: list[dict[str, object]] = []
     for scenario in scenarios:
         with Progress(
             TextColumn("{task.description}"),
@@ -457,19 +620,79 @@ def _run(args: argparse.Namespace) -> int:
             )
             run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))
-        path = write_reports(args.reports, run)[0]  # results.json; junit.xml and report.html beside it
+        reports = dict(zip(REPORT_FORMATS, write_reports(args.reports, run), strict=True))
+        path = reports["json"]
         counts = ", ".join(
             f"{sum(r.verdict == v for r in run.results)} {v.value}"
             for v in Verdict
             if any(r.verdict == v for r in run.results)
         )
-        _out.print(f"{len(run.results)} probes: {counts}. Results: {path}")
+        _out.print(
+            f"{len(run.results)} probes: {counts}. Report: {reports['html']}  Results: {path}  "
+            f"JUnit: {reports['junit']}",
+            markup=False,
+            soft_wrap=True,  # whole paths, to click or copy
+        )
+        summaries.append(_run_json(run, reports))
         if run.unreachable:
+            if args.json:
+                _print_json(_runs_json(summaries))
             raise TargetUnreachable(
                 f"no request reached {run.target.base_url}: is the target up and the URL right? (results: {path})"
             )
         all_expected = all_expected and run.as_expected
+    if args.json:
+        _print_json(_runs_json(summaries))
     return EXIT_OK if all_expected else EXIT_FAILED
+
+
+def _demo(args: argparse.Namespace) -> Path:
+    """`gatecrash demo`: the shipped demo; `gatecrash run`: ./scenarios/demo if there is one, else the shipped."""
+    from gatecrash.demo_scenario import shipped_demo
+
+    if not getattr(args, "demo", False) and DEMO_DIR.is_dir():
+        return DEMO_DIR
+    return shipped_demo()
+
+
+def _with_aws_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
+    """--region and --profile override an aws target's; an emulator target has neither and ignores them."""
+    if args.region is None and args.profile is None:
+        return scenario
+    target = scenario.target
+    if not isinstance(target, AwsTarget):
+        _note(f"{scenario.source}: --region and --profile apply to an aws target; the emulator ignores them")
+        return scenario
+    overridden = replace(target, region=args.region or target.region, profile=args.profile or target.profile)
+    return replace(scenario, target=overridden)
+
+
+def _run_json(run: RunResult, reports: Mapping[str, Path]) -> dict[str, object]:
+    """One run for `run --json`: per probe its verdict, every verdict's count (zeros too), the report files."""
+    return {
+        "scenario": run.scenario.name,
+        "source": str(run.scenario.source),
+        "target": run.target.description,
+        "run_id": run.run_id,
+        "as_expected": run.as_expected,
+        "counts": {verdict.value: sum(r.verdict == verdict for r in run.results) for verdict in Verdict},
+        "probes": [
+            {
+                "name": result.name,
+                "mode": result.mode.id,
+                "verdict": result.verdict.value,
+                "reason": result.reason,
+                "status": result.record.observations[-1].status if result.record.observations else None,
+                "observed": _observed(result, run),
+            }
+            for result in run.results
+        ],
+        "reports": {name: str(path) for name, path in reports.items()},
+    }
+
+
+def _runs_json(runs: Sequence[dict[str, object]]) -> dict[str, object]:
+    return {"as_expected": all(run["as_expected"] for run in runs), "runs": list(runs)}
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -497,7 +720,8 @@ def _diagnose(args: argparse.Namespace) -> int:
     else:
         if not args.stage:
             raise _UsageError("--rest-api-id needs --stage, e.g. --rest-api-id a1b2c3d4e5 --stage prod")
-        local = args.logs_endpoint is not None and args.profile is None  # the emulator's moto server
+        endpoint = _endpoint_url(args)
+        local = endpoint is not None and args.profile is None  # the emulator's moto server
         region = args.region
         if not (local and region):
             region = region_of(aws_session(args.profile, args.region), "for CloudWatch Logs")
@@ -505,15 +729,15 @@ def _diagnose(args: argparse.Namespace) -> int:
             region,
             f"API-Gateway-Execution-Logs_{args.rest_api_id}/{args.stage}",
             args.access_log_group,
-            args.logs_endpoint,
+            endpoint,
             args.profile,
             local=local,
         )
         now_ms = int(time.time() * 1000)
         result = diagnose_cloudwatch(location, now_ms - int(args.since * 1000), now_ms, catalogue)
     if args.json:
-        _out.print_json(
-            data={
+        _print_json(
+            {
                 "requests_seen": result.requests_seen,
                 "by_cause": dict(result.counts()),
                 "findings": [
@@ -633,6 +857,10 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
         "a SQLite history, rendered to index.html beside it, and published as CloudWatch metrics.",
     )
     canary.add_argument("scenario", type=Path, help="the scenario file")
+    canary.add_argument("--region", help="the aws target's region, instead of the scenario's (emulator: ignored)")
+    canary.add_argument(
+        "--profile", help="the AWS profile for the aws target's logs and metrics, instead of the scenario's"
+    )
     when = canary.add_mutually_exclusive_group(required=True)
     when.add_argument("--once", action="store_true", help="one run, then exit (0 when no probe failed, else 1)")
     when.add_argument("--every", type=_seconds, metavar="DURATION", help="run every DURATION, e.g. 5m")
@@ -673,9 +901,10 @@ def _canary(args: argparse.Namespace) -> int:
     from gatecrash.canary.schedule import parse_jitter
     from gatecrash.target import open_target
 
-    catalogue, scenarios = _load([args.scenario])
-    if len(scenarios) != 1:
+    catalogue, loaded = _load([args.scenario])
+    if len(loaded) != 1:
         raise _UsageError(f"{args.scenario}: a canary runs one scenario; name one file")
+    scenarios = [_with_aws_options(loaded[0], args)]
     try:
         options = CanaryOptions(
             every_s=None if args.once else args.every,
@@ -706,10 +935,17 @@ def _canary(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> None:
-    args = _parser().parse_args(argv)
+    global _out
+    args = _parser(os.environ).parse_args(argv)
+    if args.settings_problems:
+        for problem in args.settings_problems:
+            _error(problem)
+        sys.exit(EXIT_USAGE)
+    _out = _human_console(getattr(args, "json", False), os.environ)
     handlers = {
         "emulator": _emulator,
         "run": _run,
+        "demo": _run,
         "validate": _validate,
         "modes": _modes,
         "diagnose": _diagnose,
@@ -743,6 +979,12 @@ def main(argv: Sequence[str] | None = None) -> None:
     sys.exit(code)
 
 
+def _print_json(document: object) -> None:
+    """A JSON document on stdout as is: never wrapped, styled or highlighted."""
+    sys.stdout.write(json.dumps(document, indent=2, ensure_ascii=False) + "\n")
+    sys.stdout.flush()
+
+
 def _error(message: str) -> None:
     """`error: message` on stderr: the prefix styled, the message as written (it may hold brackets)."""
     _err.print(Text.assemble(("error", "bold red"), ": ", message))
@@ -750,3 +992,7 @@ def _error(message: str) -> None:
 
 def _note(message: str) -> None:
     _err.print(Text.assemble(("note", "yellow"), ": ", message))
+
+
+def _warn(message: str) -> None:
+    _err.print(Text.assemble(("warning", "yellow"), ": ", message))

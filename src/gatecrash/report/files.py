@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Sequence
 from pathlib import Path
 
@@ -18,7 +19,12 @@ FORMATS: tuple[str, ...] = tuple(RENDERERS)
 
 
 def run_folder(root: Path, run: RunResult) -> Path:
-    return root / f"{run.started.strftime('%Y%m%dT%H%M%SZ')}-{run.scenario.name}-{run.run_id}"
+    return root / f"{run.started.strftime('%Y%m%dT%H%M%SZ')}-{folder_name(run.scenario.name)}-{run.run_id}"
+
+
+def folder_name(name: str) -> str:
+    """`name` as one path segment a shell takes unquoted: `my demo API` -> `my-demo-API`."""
+    return re.sub(r"[^\w.]+", "-", name).strip("-.") or "scenario"
 
 
 def write_reports(root: Path, run: RunResult, formats: Sequence[str] = FORMATS) -> tuple[Path, ...]:

@@ -42,6 +42,7 @@ import importlib.util
 import json
 import re
 from collections.abc import Callable, Collection, Mapping
+from dataclasses import replace
 from pathlib import Path
 from typing import Any, TypeVar
 
@@ -117,10 +118,11 @@ def load_scenario(path: str | Path, modes: Collection[str]) -> Scenario:
     path = Path(path)
     loaded = read_document(path, str(path), ScenarioError)
     log = ProblemLog(str(path), loaded.lines)
-    scenario = _Reader(log, path, modes).scenario(loaded.data)
+    reader = _Reader(log, path, modes, ProblemLog(str(path), loaded.lines))
+    scenario = reader.scenario(loaded.data)
     log.raise_if_any(ScenarioError)
     assert scenario is not None
-    return scenario
+    return replace(scenario, warnings=tuple(reader.warnings.problems))
 
 
 def scenario_files(paths: Collection[str | Path]) -> list[Path]:
@@ -148,8 +150,9 @@ def _is_scenario(path: Path) -> bool:
 class _Reader:
     """Walks the parsed document, recording problems and building the model where it can."""
 
-    def __init__(self, log: ProblemLog, path: Path, modes: Collection[str]) -> None:
+    def __init__(self, log: ProblemLog, path: Path, modes: Collection[str], warnings: ProblemLog) -> None:
         self.log = log
+        self.warnings = warnings  # allowed, but said once: the CLI prints them
         self.base = path.parent
         self.path = path
         self.modes = modes
@@ -309,10 +312,17 @@ class _Reader:
             raw = self.required(body, key, where, f"{key}: ...")
             fields[key] = self.text(raw, (*where, key)) if raw is not None else None
         url = fields.get("invoke-url")
-        if url is not None and not url.startswith("https://"):
+        if url is not None and url.startswith("http://"):
+            # LocalStack, a local proxy or a test stack answer on plain HTTP; API Gateway itself only on https.
+            self.warnings.add(
+                (*where, "invoke-url"),
+                "plain http://: requests and their credentials travel unencrypted",
+                hint="fine for LocalStack, a proxy or a test stack; a deployed stage's invoke URL is https://",
+            )
+        elif url is not None and not url.startswith("https://"):
             self.log.add(
                 (*where, "invoke-url"),
-                "an invoke URL starts with https://",
+                "an invoke URL starts with https:// (or http:// for LocalStack, a proxy or a test stack)",
                 hint="copy it from the stage: https://<api-id>.execute-api.<region>.amazonaws.com/<stage>",
             )
         profile = self.text(body["profile"], (*where, "profile")) if "profile" in body else None

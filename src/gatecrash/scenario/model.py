@@ -7,6 +7,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from gatecrash.errors import Problem
+
 
 @dataclass(frozen=True, slots=True)
 class EmulatorTarget:
@@ -237,6 +239,8 @@ class Scenario:
     credentials: Mapping[str, CredentialRef] = field(default_factory=dict)
     concurrency: int = 4
     timeout_s: float = 35.0  # per request: API Gateway's 29 s integration limit, plus margin
+    # What is allowed but worth knowing (an http:// invoke URL): the CLI prints each once.
+    warnings: tuple[Problem, ...] = ()
 
     @property
     def planned_requests(self) -> int:
