@@ -165,6 +165,10 @@ def test_an_unknown_profile_in_the_environment_does_not_stop_the_emulator(tmp_pa
     result = run("run", str(scenario), "--reports", str(tmp_path), env={"AWS_PROFILE": "nosuch"})
     assert result.returncode == 0, result.stdout + result.stderr
     assert "1 probes: 1 CONFIRMED." in result.stdout
+    history = str(tmp_path / "canary")  # metrics go to the emulator's moto server
+    canary = run("canary", str(scenario), "--once", "--history", history, env={"AWS_PROFILE": "nosuch"})
+    assert canary.returncode == 0, canary.stdout + canary.stderr
+    assert "1 confirmed, 0 failed" in canary.stdout
 
 
 # --- regions -----------------------------------------------------------------------------------------------

@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections.abc import Collection, Sequence
 from typing import Any
 
+from gatecrash.awssession import aws_session, local_session
 from gatecrash.canary.model import CanaryRun, ProbeOutcome
 from gatecrash.target import LiveTarget
 
@@ -96,18 +97,9 @@ def alarm_request(namespace: str, scenario: str, every_s: float | None, threshol
 
 def cloudwatch_client(target: LiveTarget) -> Any:
     """The emulator's moto server (dummy credentials) or AWS through the standard chain."""
-    import boto3
-
     if target.local_logs and target.logs_endpoint is not None:
-        return boto3.client(
-            "cloudwatch",
-            region_name=target.region,
-            endpoint_url=target.logs_endpoint,
-            aws_access_key_id="testing",
-            aws_secret_access_key="testing",
-        )
-    session = boto3.Session(profile_name=target.profile, region_name=target.region)
-    return session.client("cloudwatch")
+        return local_session(target.region).client("cloudwatch", endpoint_url=target.logs_endpoint)
+    return aws_session(target.profile, target.region).client("cloudwatch")
 
 
 def publish(client: Any, namespace: str, data: Sequence[Datum]) -> None:
