@@ -73,3 +73,23 @@ def test_a_line_pattern_is_literal_but_for_its_placeholders() -> None:
     pattern = line_pattern("Limit: 1.00 Burst: <n> (x)")
     assert pattern.fullmatch("Limit: 1.00 Burst: 2 (x)")
     assert not pattern.fullmatch("Limit: 1X00 Burst: 2 (x)")
+
+
+def test_exact_parts_of_a_subset_and_json_held_in_a_string() -> None:
+    body = '{"headers": {"a": "1", "b": "2"}, "body": "{\\"x\\": [1]}", "other": 1}'
+    assert differences(Expectation(json_subset=JsonValue({"headers": {"<exact>": {"a": "1"}}})), answer(body=body)) == (
+        "body $.headers.b present; AWS has none",
+    )
+    assert differences(Expectation(json_subset=JsonValue({"body": {"<json>": {"x": [1]}}})), answer(body=body)) == ()
+    assert differences(Expectation(json_subset=JsonValue({"body": {"<json>": {"x": [2]}}})), answer(body=body)) == (
+        "body $.body<json>.x[0] is 1, AWS 2",
+    )
+    assert differences(Expectation(json_subset=JsonValue({"other": {"<json>": {}}})), answer(body=body)) == (
+        "body $.other is 1, AWS a string holding JSON",
+    )
+
+
+def test_an_object_of_headers_compares_exactly_but_for_the_case_of_names() -> None:
+    body = '{"headers": {"accept": "a", "x-extra": "1"}}'
+    expect = Expectation(json_subset=JsonValue({"headers": {"<headers>": {"Accept": "a"}}}))
+    assert differences(expect, answer(body=body)) == ("body $.headers.x-extra present; AWS has none",)

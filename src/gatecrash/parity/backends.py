@@ -15,6 +15,7 @@ so that what API Gateway sent and returned can be compared. Shapes, not code, ar
 from __future__ import annotations
 
 import json
+import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
 from urllib.parse import parse_qsl
@@ -49,6 +50,18 @@ def _headers(scope: Scope) -> list[tuple[str, str]]:
 
 def _query(scope: Scope) -> list[tuple[str, str]]:
     return parse_qsl(scope.get("query_string", b"").decode("latin-1"), keep_blank_values=True)
+
+
+def _function_url_headers() -> list[tuple[str, str]]:
+    """What a function URL answers with besides the body: its content type, Lambda's request and
+    trace ids, and a kept-alive connection."""
+    root = f"Root=1-{uuid.uuid4().hex[:8]}-{uuid.uuid4().hex[:24]}"
+    return [
+        ("Content-Type", "application/json"),
+        ("Connection", "keep-alive"),
+        ("x-amzn-RequestId", str(uuid.uuid4())),
+        ("X-Amzn-Trace-Id", root),
+    ]
 
 
 def _title(name: str) -> str:
@@ -95,6 +108,7 @@ async def httpbin(scope: Scope, receive: Receive, send: Send) -> None:
         (json.dumps(document, indent=2) + "\n").encode(),
         [
             ("Content-Type", "application/json"),
+            ("Connection", "keep-alive"),
             ("Access-Control-Allow-Origin", "*"),
             ("Access-Control-Allow-Credentials", "true"),
         ],
@@ -103,7 +117,8 @@ async def httpbin(scope: Scope, receive: Receive, send: Send) -> None:
 
 async def _function_url(scope: Scope, receive: Receive, send: Send, trim: bool) -> None:
     body = await _body(receive)
-    headers = {name.lower(): value for name, value in _headers(scope)}
+    # A function URL's front passes no hop-by-hop header to the function.
+    headers = {name.lower(): value for name, value in _headers(scope) if name.lower() != "connection"}
     if trim:
         headers = {name: value for name, value in headers.items() if not name.startswith(("x-amzn", "x-forwarded-"))}
     document = {
@@ -115,7 +130,7 @@ async def _function_url(scope: Scope, receive: Receive, send: Send, trim: bool) 
         "origin": (scope.get("client") or ("127.0.0.1", 0))[0],
         "path": scope["path"],
     }
-    await _answer(send, 200, json.dumps(document).encode(), [("Content-Type", "application/json")])
+    await _answer(send, 200, json.dumps(document).encode(), _function_url_headers())
 
 
 async def function_url_echo(scope: Scope, receive: Receive, send: Send) -> None:
@@ -127,7 +142,7 @@ async def trimmed_function_url_echo(scope: Scope, receive: Receive, send: Send) 
 
 
 async def body_echo(scope: Scope, receive: Receive, send: Send) -> None:
-    await _answer(send, 200, await _body(receive), [("Content-Type", "application/json")])
+    await _answer(send, 200, await _body(receive), _function_url_headers())
 
 
 async def status_echo(scope: Scope, receive: Receive, send: Send) -> None:
@@ -137,7 +152,7 @@ async def status_echo(scope: Scope, receive: Receive, send: Send) -> None:
     if last.isdigit() and 100 <= int(last) < 600:
         status, message = int(last), ""
     document = {"status_code": status, "message": message}
-    await _answer(send, status, json.dumps(document).encode(), [("Content-Type", "application/json")])
+    await _answer(send, status, json.dumps(document).encode(), _function_url_headers())
 
 
 # The origins case files write in their URIs, and the app serving each.

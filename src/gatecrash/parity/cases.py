@@ -27,10 +27,13 @@ path, stage included, as sent: `//stage/x`), `query`, `headers`, and `body` (tex
 case says otherwise, it carries the headers the recording's client (python-requests) sent.
 
 An expectation: `status`; `body` (the exact text), `json` (the exact JSON value) or `json-subset`
-(objects: these keys, recursively; arrays: same length, item by item; the string `<any>` matches
-any value); `headers` (name: value, or null for "present with any value"); `absent-headers`;
-`error-type` (`x-amzn-ErrorType`); `execution-log` (lines that appear in this order; `<word>` in a
-line matches any text); `execution-log-absent`; `access-log` (fields of the JSON access record).
+(objects: these keys, recursively; arrays: same length, item by item). In JSON, the string `<any>`
+matches any value; `{<exact>: X}` compares X exactly; `{<headers>: X}` too, but for the case of the
+names; `{<json>: X}` is a string holding JSON that matches X. Then `headers` (name: value, or null
+for "present with any value"; `<word>` in a value matches any text); `absent-headers`; `error-type`
+(`x-amzn-ErrorType`); `execution-log` (lines that appear in this order, without the `(request-id) `
+prefix; `<word>` matches any text); `execution-log-absent`; `access-log` (fields of the JSON record).
+A case from a validated test that snapshotted nothing names the test's `assertion` instead of a key.
 Where a recording replaced a value by a placeholder (ids, hosts, dates), the case writes `<any>`.
 """
 
@@ -47,6 +50,9 @@ from gatecrash.errors import ConfigError, Problem
 
 __all__ = [
     "ANY",
+    "EMBEDDED",
+    "EXACT",
+    "HEADERS",
     "CATEGORIES",
     "LOCALSTACK_SNAPSHOTS",
     "Case",
@@ -84,6 +90,9 @@ LOCALSTACK_SNAPSHOTS = (
     "tests/aws/services/apigateway/"
 )
 ANY = "<any>"
+EXACT = "<exact>"  # {"<exact>": value} inside a json-subset: this part compares exactly
+EMBEDDED = "<json>"  # {"<json>": value}: a string holding JSON that matches value
+HEADERS = "<headers>"  # {"<headers>": value}: an object of headers, exactly, names compared without case
 # What python-requests sends unless told otherwise: the client behind the LocalStack recordings.
 REQUESTS_HEADERS = (
     ("User-Agent", "python-requests/2.32.3"),

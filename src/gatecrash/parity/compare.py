@@ -3,7 +3,10 @@
 `differences` returns one line per thing that differs (empty: reproduced). Header names compare
 without case and repeated headers are joined with ", " (as python-requests showed them to the
 recordings); JSON compares by value; `<any>` in an expected value matches any value that is
-there; `<word>` in an expected log line matches any text.
+there; `{"<exact>": X}` inside a subset compares X exactly; `{"<json>": X}` matches a string that
+holds JSON matching X (a Lambda proxy body); `{"<headers>": X}` compares an object of headers
+exactly but for the case of their names; `<word>` in an expected header value or log line
+matches any text.
 """
 
 from __future__ import annotations
@@ -14,7 +17,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from gatecrash.parity.cases import ANY, Case, Expectation
+from gatecrash.parity.cases import ANY, EMBEDDED, EXACT, HEADERS, Case, Expectation
 
 __all__ = ["Answer", "CaseResult", "differences", "line_pattern"]
 
@@ -54,7 +57,7 @@ def differences(expect: Expectation, answer: Answer) -> tuple[str, ...]:
         actual = answer.header(name)
         if actual is None:
             found.append(f"header {name} missing" + ("" if value is None else f" (AWS: {value!r})"))
-        elif value is not None and value != ANY and actual != value:
+        elif value is not None and not line_pattern(value).fullmatch(actual):
             found.append(f"header {name} is {actual!r}, AWS {value!r}")
     for name in expect.absent_headers:
         if answer.header(name) is not None:
@@ -87,6 +90,22 @@ def _body_differences(expect: Expectation, answer: Answer) -> list[str]:
 def _json_differences(expected: Any, actual: Any, where: str, *, exact: bool) -> list[str]:
     if expected == ANY:
         return []
+    if isinstance(expected, Mapping) and len(expected) == 1 and EXACT in expected:
+        return _json_differences(expected[EXACT], actual, where, exact=True)
+    if isinstance(expected, Mapping) and len(expected) == 1 and HEADERS in expected:
+        if not isinstance(actual, Mapping):
+            return [f"{where} is {_short(json.dumps(actual))}, AWS an object of headers"]
+        wanted = {str(key).lower(): value for key, value in expected[HEADERS].items()}
+        have = {str(key).lower(): value for key, value in actual.items()}
+        return _json_differences(wanted, have, where, exact=True)
+    if isinstance(expected, Mapping) and len(expected) == 1 and EMBEDDED in expected:
+        if not isinstance(actual, str):
+            return [f"{where} is {_short(json.dumps(actual))}, AWS a string holding JSON"]
+        try:
+            parsed = json.loads(actual)
+        except ValueError:
+            return [f"{where} is {_short(actual)!r}, AWS a string holding JSON"]
+        return _json_differences(expected[EMBEDDED], parsed, f"{where}<json>", exact=exact)
     if isinstance(expected, Mapping):
         if not isinstance(actual, Mapping):
             return [f"{where} is {_short(json.dumps(actual))}, AWS an object"]

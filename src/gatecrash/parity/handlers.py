@@ -49,3 +49,18 @@ def response_from_body(event: dict[str, Any], context: Any) -> Any:
     if event.get("isBase64Encoded"):
         body = base64.b64decode(body)
     return json.loads(body)
+
+
+def request_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A REQUEST authorizer allowing the call unless its query string says `effect=Deny`; the policy
+    format of AWS docs "Output from an API Gateway Lambda authorizer"."""
+    query = event.get("queryStringParameters") or {}
+    effect = "Deny" if query.get("effect") == "Deny" else "Allow"
+    return {
+        "principalId": "parity-user",
+        "policyDocument": {
+            "Version": "2012-10-17",
+            "Statement": [{"Action": "execute-api:Invoke", "Effect": effect, "Resource": event["methodArn"]}],
+        },
+        "context": {"called": "yes"},
+    }

@@ -42,10 +42,9 @@ def run_cases(files: Sequence[CaseFile], logs_endpoint: str | None = None) -> tu
         origins = {
             origin: "http://" + stack.enter_context(serve_app(app, origin, "app")) for origin, app in BACKENDS.items()
         }
-        logs = _logs_client(logs_endpoint)
         results: list[CaseResult] = []
         for case_file in files:
-            results.extend(_run_file(case_file, logs_endpoint, origins, logs))
+            results.extend(_run_file(case_file, logs_endpoint, origins))
         return tuple(results)
 
 
@@ -58,11 +57,11 @@ def _local_logs() -> Iterator[str]:
         server.close()
 
 
-def _logs_client(endpoint: str) -> Any:
+def _logs_client(endpoint: str, region: str) -> Any:
     return boto3.client(
         "logs",
         endpoint_url=endpoint,
-        region_name="us-east-1",
+        region_name=region,
         aws_access_key_id="parity",
         aws_secret_access_key="parity",
     )
@@ -76,7 +75,7 @@ def _serve(case_file: CaseFile, logs_endpoint: str, origins: Mapping[str, str]) 
     return EmulatorServer(api, stage, logs_endpoint=logs_endpoint).start()
 
 
-def _run_file(case_file: CaseFile, logs_endpoint: str, origins: Mapping[str, str], logs: Any) -> list[CaseResult]:
+def _run_file(case_file: CaseFile, logs_endpoint: str, origins: Mapping[str, str]) -> list[CaseResult]:
     try:
         server = _serve(case_file, logs_endpoint, origins)
     except ConfigError as error:
@@ -85,7 +84,7 @@ def _run_file(case_file: CaseFile, logs_endpoint: str, origins: Mapping[str, str
         )
         return [CaseResult(case, (reason,)) for case in case_file.cases]
     try:
-        answers = _exchange(case_file, server, logs)
+        answers = _exchange(case_file, server, logs_endpoint)
     finally:
         server.close()
     results = []
@@ -98,7 +97,7 @@ def _run_file(case_file: CaseFile, logs_endpoint: str, origins: Mapping[str, str
     return results
 
 
-def _exchange(case_file: CaseFile, server: EmulatorServer, logs: Any) -> list[list[Answer]]:
+def _exchange(case_file: CaseFile, server: EmulatorServer, logs_endpoint: str) -> list[list[Answer]]:
     """Each case's answers, with their log lines when some case expects any."""
     endpoints = server.endpoints
     assert endpoints is not None
@@ -109,6 +108,7 @@ def _exchange(case_file: CaseFile, server: EmulatorServer, logs: Any) -> list[li
     if not any(step.expect.reads_logs for case in case_file.cases for step in case.steps):
         return [[answer for answer, _ in case_answers] for case_answers in sent]
     server.flush_logs()
+    logs = _logs_client(logs_endpoint, server.stage.region)  # moto keeps each region's groups apart
     execution = _messages(logs, endpoints.execution_log_group)
     access = _messages(logs, endpoints.access_log_group)
     return [[_with_logs(answer, request_id, execution, access) for answer, request_id in pairs] for pairs in sent]
