@@ -167,3 +167,16 @@ def test_aws_docs_example_4_escape_javascript_of_json() -> None:
     )
     output = render(template, '{"Age": "6"}', querystring={"name": "Bella"})
     assert json.loads(output) == {"name": "Bella", "body": '"6"'}
+
+
+def test_input_path_of_the_whole_body_that_is_not_json_is_its_raw_text() -> None:
+    # The form-post recipe (Stack Overflow 32057053; parity case capture-form-body-templates):
+    # `$input.path('$')` of `a=1&b=2` is that text, and `.split('&')` works on it.
+    form = "name=Marcus&email=email%40example.com&message="
+    assert render("$input.path('$')", form) == form
+    assert render("#foreach($t in $input.path('$').split('&'))[$t]#end", form) == (
+        "[name=Marcus][email=email%40example.com][message=]"
+    )
+    assert render("$input.body", form) == form
+    with pytest.raises(TemplateError):
+        render("$input.path('$.name')", form)  # a path into it: no recorded answer, still a failure

@@ -603,9 +603,10 @@ class IntegrationRunner:
 
 
 def _mock_status(transformed: Transformed) -> str | None:
-    """The request template's `statusCode` (a number; a numeric string is taken too)."""
+    """The request template's `statusCode` (a number; a numeric string is taken too), read as
+    leniently as AWS reads it (`mapping.read_lenient_json`: `{statusCode: 200}`, `{'statusCode': 200}`)."""
     try:
-        document = json.loads(transformed.body)
+        document = mapping.read_lenient_json(transformed.body.decode("utf-8", errors="replace"))
     except ValueError:
         return None
     status = document.get("statusCode") if isinstance(document, dict) else None

@@ -9,6 +9,10 @@ Sources:
   recorded in LocalStack's GetGatewayResponses snapshot).
 - Response template choice: AWS docs "Set up an integration response": the template is picked by
   the client's Accept header; without a match, `application/json` (else the first template).
+- The output of a MOCK request template is read leniently: `{statusCode: 200}` (the template CDK
+  deploys for CORS preflights, an unquoted field name) answers 200 on AWS (LocalStack's
+  test_integration_mock_with_path_param, recorded), and so does the single-quoted
+  `{ 'statusCode': 200 }` of many public Terraform CORS modules (gatecrash issue 14; no recording).
 - Response parameters: AWS docs "Data transformations ... Map method response parameters": a
   `method.response.header.X` takes `'literal'`, `integration.response.header.Y`,
   `integration.response.multivalueheader.Y`, `integration.response.body` or
@@ -18,8 +22,10 @@ Sources:
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from gatecrash.emulator.model import Integration
 
@@ -110,3 +116,65 @@ def response_header(
     if expression.startswith("stageVariables.") and len(expression) > len("stageVariables."):
         return stage_variables.get(expression.removeprefix("stageVariables."))
     raise MappingFailure(f"invalid mapping expression {expression!r}")
+
+
+_FIELD_NAME = re.compile(r"[A-Za-z_$][A-Za-z0-9_$]*")
+_ESCAPES = {"b": "\b", "f": "\f", "n": "\n", "r": "\r", "t": "\t"}
+
+
+def read_lenient_json(text: str) -> Any:
+    """JSON, also with single-quoted strings and unquoted field names; `ValueError` otherwise."""
+    try:
+        return json.loads(text)
+    except ValueError:
+        return json.loads(_strict(text))
+
+
+def _strict(text: str) -> str:
+    """`text` rewritten as strict JSON: single-quoted strings double-quoted, bare field names quoted."""
+    out: list[str] = []
+    index = 0
+    while index < len(text):
+        character = text[index]
+        if character in "\"'":
+            end, value = _quoted(text, index)
+            out.append(json.dumps(value))
+            index = end
+            continue
+        name = _FIELD_NAME.match(text, index)
+        if name is not None and text[index - 1 : index] in ("", "{", ",", " ", "\t", "\n", "\r"):
+            after = text[name.end() :].lstrip()
+            if after.startswith(":"):
+                out.append(json.dumps(name.group()))
+                index = name.end()
+                continue
+        if name is not None:
+            out.append(name.group())  # true, false, null, or an error json.loads will report
+            index = name.end()
+            continue
+        out.append(character)
+        index += 1
+    return "".join(out)
+
+
+def _quoted(text: str, start: int) -> tuple[int, str]:
+    """The end index and value of the string literal opening at `start` (either quote)."""
+    quote = text[start]
+    chars: list[str] = []
+    index = start + 1
+    while index < len(text):
+        character = text[index]
+        if character == "\\" and index + 1 < len(text):
+            escaped = text[index + 1]
+            if escaped == "u" and re.fullmatch(r"[0-9A-Fa-f]{4}", text[index + 2 : index + 6]):
+                chars.append(chr(int(text[index + 2 : index + 6], 16)))
+                index += 6
+                continue
+            chars.append(_ESCAPES.get(escaped, escaped))
+            index += 2
+            continue
+        if character == quote:
+            return index + 1, "".join(chars)
+        chars.append(character)
+        index += 1
+    raise ValueError("unterminated string")

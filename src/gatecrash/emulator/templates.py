@@ -157,6 +157,13 @@ class InputVariable:
             self._has_parsed = True
         return self._parsed
 
+    def _is_json(self) -> bool:
+        try:
+            self._document()
+        except TemplateError:
+            return False
+        return True
+
     @property
     def body(self) -> str:
         return self._variables.body or "{}"  # recorded: an empty body is `{}`
@@ -168,6 +175,11 @@ class InputVariable:
         return json.dumps("" if found is None else found, ensure_ascii=False, separators=(",", ":"))
 
     def path(self, path: str = "$") -> Any:
+        if (path or "$") == "$" and self._variables.body.strip() and not self._is_json():
+            # A body that is not JSON (an HTML form post): `$input.path('$')` is its raw text, the
+            # usual form-parsing recipe `$input.path('$').split('&')` relies on it (AWS forums
+            # recipe, Stack Overflow 32057053; gatecrash issue 14).
+            return self._variables.body
         found = _jsonpath(self._document(), path)
         return MISSING if found is None else _vtl(found)
 
