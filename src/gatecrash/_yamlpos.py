@@ -105,12 +105,79 @@ def _index_node(loader: yaml.SafeLoader, node: yaml.Node, path: JsonPath, out: d
             _index_node(loader, item, child, out)
 
 
+# How many values aliases (`*name`) may add to a document beyond those written in it. Composing a
+# document is linear in its text, but every alias is expanded by whatever walks the data (the line
+# index, the loaders), so nine aliases of nine aliases of ... (an "alias bomb") make a few lines
+# into millions of values. The largest real definitions hold about 4,000 values in all.
+MAX_ALIAS_EXPANSION = 100_000
+
+
+class AliasExpansionError(ValueError):
+    """A document whose aliases expand it past MAX_ALIAS_EXPANSION values, or into itself."""
+
+    def __init__(self, message: str, line: int | None) -> None:
+        super().__init__(message)
+        self.line = line
+
+
+def _children(node: yaml.Node) -> list[yaml.Node]:
+    if isinstance(node, yaml.MappingNode):
+        return [part for pair in node.value for part in pair]
+    if isinstance(node, yaml.SequenceNode):
+        return list(node.value)
+    return []
+
+
+def check_alias_expansion(root: yaml.Node, limit: int = MAX_ALIAS_EXPANSION) -> None:
+    """Raise AliasExpansionError when expanding `root`'s aliases would add more than `limit` values.
+
+    Counts without expanding: each distinct node's expanded size once (an alias is the node it
+    names, shared), iteratively so that deep nesting cannot exhaust the stack. The line named is
+    that of the first node whose expansion alone passes the limit: the place to rewrite.
+    """
+    sizes: dict[int, int] = {}
+    distinct: dict[int, yaml.Node] = {}
+    in_progress: set[int] = set()
+    stack: list[tuple[yaml.Node, bool]] = [(root, False)]
+    while stack:
+        node, expanded = stack.pop()
+        key = id(node)
+        if expanded:
+            in_progress.discard(key)
+            sizes[key] = 1 + sum(sizes[id(child)] for child in _children(node))
+            continue
+        if key in sizes:
+            continue
+        if key in in_progress:
+            raise AliasExpansionError(
+                "an alias refers to a node that contains it, so the document never ends",
+                node.start_mark.line + 1,
+            )
+        in_progress.add(key)
+        distinct[key] = node
+        stack.append((node, True))
+        stack.extend((child, False) for child in _children(node) if id(child) not in sizes)
+    added = sizes[id(root)] - len(distinct)
+    if added <= limit:
+        return
+    crossing = min(
+        (node for key, node in distinct.items() if sizes[key] > limit),
+        key=lambda node: (sizes[id(node)], node.start_mark.index),
+    )
+    raise AliasExpansionError(
+        f"its aliases (*name) expand it to {sizes[id(root)]:,} values, {added:,} more than are written "
+        f"(at most {limit:,} more are read): refusing to expand it",
+        crossing.start_mark.line + 1,
+    )
+
+
 def _compose_with_lines(text: str) -> tuple[Any, LineIndex]:
     loader = _PositionLoader(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, LineIndex({ROOT: 1})
+        check_alias_expansion(node)
         data = loader.construct_document(node)
         lines: dict[JsonPath, int] = {ROOT: node.start_mark.line + 1}
         _index_node(loader, node, ROOT, lines)
@@ -146,6 +213,10 @@ def parse_text(text: str, source: str) -> LoadedDocument | Problem:
             )
             loaded = _parse_yaml(text, source)  # YAML flow style also starts with "{"
             return loaded if isinstance(loaded, LoadedDocument) else json_problem
+        except RecursionError:
+            return Problem(
+                source, format_pointer(ROOT), "not valid JSON: nested too deeply to read", hint="flatten the nesting"
+            )
         try:
             _, lines = _compose_with_lines(text)
         except (yaml.YAMLError, ValueError):
@@ -159,6 +230,14 @@ def _parse_yaml(text: str, source: str) -> LoadedDocument | Problem:
         data, lines = _compose_with_lines(text)
     except yaml.YAMLError as error:
         return _syntax_problem(source, error)
+    except AliasExpansionError as error:
+        return Problem(
+            source,
+            format_pointer(ROOT),
+            str(error),
+            line=error.line,
+            hint="write the repeated part out, or nest fewer aliases inside aliases",
+        )
     except (ValueError, RecursionError) as error:
         return Problem(source, format_pointer(ROOT), f"not valid YAML: {error}", hint="fix the value")
     return LoadedDocument(data, lines)
