@@ -166,6 +166,12 @@ SAMPLES = [
         "Usage Plan ID p1, RestApi a1b2c3, Stage prod, Resource r1x2, HttpMethod GET. Limit: 5.00 Burst: 10",
     ),
     (
+        # Method throttling without a key (real 2019 capture, apigw-http-reference.md, last section).
+        "throttled",
+        "Key throttle limit exceeded for RestApi uwe3g5jm54, Stage Prod, Resource k0w8mc, HttpMethod POST. "
+        "Limit: 1.00 Burst: 1",
+    ),
+    (
         "quota-exceeded",
         "API Key ****F0yrv6 exceeded quota limit for API Stage a1b2c3/prod: Key quota exhausted for Usage Plan "
         "ID p1. Limit: 200 Period: DAY",

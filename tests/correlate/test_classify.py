@@ -634,6 +634,18 @@ def test_quota_and_throttle_are_told_apart_by_their_lines(catalogue: Catalogue) 
             assert (found.cause, found.evidence) == (mode, raw(logs, line)), found
 
 
+def test_method_throttling_without_a_key_is_throttled_by_its_line(catalogue: Catalogue) -> None:
+    # A real execution log of 2019 (apigw-http-reference.md, last section): no key, no plan id.
+    line = (
+        "Key throttle limit exceeded for RestApi demo4pi0x1, Stage demo, Resource k0w8mc, HttpMethod POST. "
+        "Limit: 1.00 Burst: 1"
+    )
+    lines = [head("/limited", "")[1], line, "Method completed with status: 429"]
+    for logs in (request_logs(lines, {"status": "429"}, fmt=STATUS_ONLY), request_logs(lines)):
+        found = classify(logs, catalogue)
+        assert (found.cause, found.evidence) == ("throttled", raw(logs, line)), found
+
+
 def test_a_429_with_neither_type_nor_line_is_left_open(catalogue: Catalogue) -> None:
     found = classify(request_logs([], {"status": "429"}, fmt=STATUS_ONLY), catalogue)
     assert (found.cause, set(found.candidates)) == (None, {"throttled", "quota-exceeded"})

@@ -13,6 +13,7 @@ from collections.abc import Callable
 
 import httpx
 
+from gatecrash.emulator import ids
 from gatecrash.emulator.server import EmulatorServer
 from tests.conftest import LogReader
 from tests.emulator.conftest import DEMO_KEY, RETIRED_KEY
@@ -279,8 +280,17 @@ def test_stage_method_throttle_allows_the_burst_then_429(
     throttled = responses[2]
     assert_gateway_error(throttled, 429, b'{"message":"Too Many Requests"}', "TooManyRequestsException")
     request_id = throttled.headers["x-amzn-requestid"]
-    # Stage throttling leaves no execution log lines, only the access log (apigw-reference.md).
-    assert execution_log(fresh_demo, request_id) == []
+    # Method throttling without an API key, as a real 2019 execution log shows it (apigw-http-reference.md,
+    # last section): the throttle line where the "does not require API Key" lines would be, then the status.
+    lines = [line.removeprefix(f"({request_id}) ") for line in execution_log(fresh_demo, request_id)]
+    resource = ids.resource_id("/limited")
+    assert lines[1:] == [
+        f"Verifying Usage Plan for request: {request_id}. API Key:  API Stage: demo4pi0x1/demo",
+        f"Key throttle limit exceeded for RestApi demo4pi0x1, Stage demo, Resource {resource}, HttpMethod GET. "
+        "Limit: 1.00 Burst: 2",
+        "Method completed with status: 429",
+    ]
+    assert lines[0].startswith("Extended Request Id: ")
     assert access_log(fresh_demo, request_id)["error.responseType"] == "THROTTLED"
 
 

@@ -1,13 +1,17 @@
 """The emulator as an ASGI app: API Gateway's checks in API Gateway's order, then the integration.
 
-Order (apigw-reference.md, "Order of checks"): route match; then stage, method and account
-throttling; then authorization (AWS_IAM, a Lambda or Cognito authorizer: `auth.gate`); then the API
-key with its usage-plan throttle and quota; then "Starting execution", request validation
-(parameters before body), the integration.
-Where stage and account throttling sit is not documented: here they come first, as requests they
-reject leave no execution log lines on AWS (only access-log entries; KC "api-gateway-429-limit"),
-which places them before the usage-plan check that writes such lines. `CHECKS` is that order, in
-one place.
+Order (apigw-reference.md, "Order of checks"): route match; then account throttling; then
+authorization (AWS_IAM, a Lambda or Cognito authorizer: `auth.gate`); then the usage-plan step: the
+API key with its usage-plan throttle and quota, and the stage's per-method throttle; then "Starting
+execution", request validation (parameters before body), the integration.
+Stage and method throttling sit inside the usage-plan step: a real execution log of 2019 (method
+throttling of 1 rps, burst 1, no API key; apigw-http-reference.md, last section) shows
+`Verifying Usage Plan ...`, then `Key throttle limit exceeded for RestApi ..., Stage ..., Resource
+..., HttpMethod .... Limit: 1.00 Burst: 1` where the "does not require API Key" lines would be, then
+`Method completed with status: 429`. For a method that requires a key, the key and its plan are
+checked first (the Knowledge Center's order: usage-plan limits, then the stage's per-method limits);
+the wording of the throttle line there is unverified and kept the same. No line is known for account
+throttling: it answers before any line. `CHECKS` is that order, in one place.
 """
 
 from __future__ import annotations
@@ -84,7 +88,7 @@ class Emulator:
         self._execution_stream = ids.log_stream_name()
         self._access_stream = ids.log_stream_name()
         self.checks: tuple[Check, ...] = (
-            self._stage_throttling,
+            self._account_throttling,
             self._authorize,
             self._api_key,
             self._start_execution,
@@ -113,7 +117,10 @@ class Emulator:
     # -- the wire ------------------------------------------------------------------------------
 
     async def _http(self, scope: Scope, receive: Receive, send: Send) -> None:
-        body = await _read_body(scope, receive)
+        try:
+            body = await _read_body(scope, receive)
+        except _ClientGone:
+            return  # never received whole (the client left, or the front door timed it out): no answer, no log
         if body is None:
             await _send(send, 413, [("Content-Type", "text; charset=utf-8")], _TOO_LARGE_BODY)
             return
@@ -167,11 +174,27 @@ class Emulator:
             return GatewayError("API_CONFIGURATION_ERROR")
         return None
 
-    def _stage_throttling(self, exchange: Exchange) -> GatewayError | None:
-        assert exchange.method is not None
-        buckets = self._stage_throttle.buckets(exchange.method.resource_path, exchange.method.http_method)
-        verdict = take_all(buckets)
-        return GatewayError("THROTTLED") if verdict.refused_by is not None else None
+    def _account_throttling(self, exchange: Exchange) -> GatewayError | None:
+        # Only looks: the token is taken with the method's, in the usage-plan step (`_method_throttling`).
+        return None if self._stage_throttle.account_available() else GatewayError("THROTTLED")
+
+    def _method_throttling(self, exchange: Exchange) -> GatewayError | None:
+        """The stage's per-method bucket (and the account's), inside the usage-plan step."""
+        method = exchange.method
+        assert method is not None
+        verdict = take_all(self._stage_throttle.buckets(method.resource_path, method.http_method))
+        if verdict.refused_by is None:
+            return None
+        limit = self._stage_throttle.method_limit(method.resource_path, method.http_method)
+        if verdict.refused_by == "stage" and limit is not None:
+            # The 2019 capture (module docstring): one line, then the final status line.
+            exchange.write(
+                f"Key throttle limit exceeded for RestApi {self.stage.rest_api_id}, Stage {self.stage.stage_name}, "
+                f"Resource {ids.resource_id(method.resource_path)}, HttpMethod {method.http_method}. "
+                f"Limit: {limit.rate_limit:.2f} Burst: {limit.burst_limit}"
+            )
+            exchange.write("Method completed with status: 429")
+        return GatewayError("THROTTLED")
 
     async def _authorize(self, exchange: Exchange) -> GatewayError | None:
         # Writes `Extended Request Id` (authorizer lines follow it, usage-plan lines come after).
@@ -189,6 +212,9 @@ class Emulator:
             f"Verifying Usage Plan for request: {exchange.request_id}. API Key: {shown} API Stage: {self._api_stage}"
         )
         if not method.api_key_required:
+            throttled = self._method_throttling(exchange)
+            if throttled is not None:
+                return throttled
             exchange.write(
                 f"API Key {shown} authorized because method {identity} does not require API Key. "
                 "Request will not contribute to throttle or quota limits"
@@ -225,6 +251,9 @@ class Emulator:
                 f"Period: {plan.quota.period}"
             )
             return GatewayError("QUOTA_EXCEEDED")
+        throttled = self._method_throttling(exchange)
+        if throttled is not None:
+            return throttled
         exchange.write(f"Usage Plan check succeeded for API Key {shown} and API Stage {self._api_stage}")
         return None
 
@@ -338,6 +367,10 @@ class Emulator:
         )
 
 
+class _ClientGone(Exception):
+    """The connection closed before the request's body was complete."""
+
+
 async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
     """The whole body, or None once it passes API Gateway's 10 MB limit."""
     for name, value in scope["headers"]:
@@ -352,7 +385,7 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
     while True:
         message = await receive()
         if message["type"] != "http.request":
-            break
+            raise _ClientGone
         chunk = message.get("body", b"")
         size += len(chunk)
         if size > MAX_PAYLOAD:

@@ -86,6 +86,14 @@ class StageThrottle:
             bucket = self._method_buckets[key] = TokenBucket(throttle, self._clock)
         return bucket
 
+    def account_available(self) -> bool:
+        """Whether the account bucket holds a token (none is taken)."""
+        return self._account.available()
+
+    def method_limit(self, resource_path: str, http_method: str) -> ThrottleLimit | None:
+        bucket = self._method_bucket(resource_path, http_method)
+        return None if bucket is None else bucket.limit
+
     def buckets(self, resource_path: str, http_method: str) -> list[tuple[str, TokenBucket]]:
         levels: list[tuple[str, TokenBucket]] = []
         method = self._method_bucket(resource_path, http_method)
