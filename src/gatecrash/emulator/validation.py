@@ -9,9 +9,12 @@ recorded in execution logs), so errors are rendered in that library's wording.
 
 from __future__ import annotations
 
+import itertools
 import json
 import re
-from collections.abc import Iterator, Mapping, Sequence
+import sys
+import threading
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any
@@ -113,14 +116,80 @@ def _validator(schema_json: str) -> jsonschema.protocols.Validator:
     return validator
 
 
+# Recorded wording for bad or empty JSON (apigw-reference.md, "validation"), answered 400
+# BAD_REQUEST_BODY `{"message": "Invalid request body"}`.
+UNPARSEABLE_BODY = "[Unknown error parsing request body]"
+# AWS documents no nesting limit for request bodies. Its validator reads the body with Jackson,
+# whose StreamReadConstraints refuse input nested deeper than 1000 arrays/objects by default
+# (jackson-core 2.15+, FasterXML/jackson-core#943, "maxNestingDepth ... default 1000"): a body
+# nested deeper is one the parser cannot read, answered as any unreadable body is. Which Jackson
+# AWS runs, and so whether this is AWS's limit, is unverified; it is the only documented one.
+MAX_BODY_DEPTH = 1000
+# Bodies nested deeper than this are read and validated on a thread with room for them: parsing and
+# the draft-4 walk recurse per level (about five frames a level for nested properties).
+_SHALLOW = 64
+_FRAMES_PER_LEVEL = 10
+_DEEP_STACK_BYTES = 64 * 1024 * 1024
+_DEEP_LOCK = threading.Lock()
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_BRACKET = re.compile(rb"[\[\]{}]")
+
+
+def body_depth(body: bytes) -> int:
+    """How deeply `body`'s arrays and objects nest (brackets inside strings do not count)."""
+    steps = (1 if bracket in (b"[", b"{") else -1 for bracket in _BRACKET.findall(_STRING.sub(b"", body)))
+    return max(itertools.accumulate(steps), default=0)
+
+
 def validate_body(media_type: str, schema: JsonSchema, body: bytes) -> BodyVerdict:
+    # Most bodies hold too few brackets to nest deeply: counting them is cheaper than reading them.
+    depth = 0 if body.count(b"[") + body.count(b"{") <= _SHALLOW else body_depth(body)
+    if depth > MAX_BODY_DEPTH:
+        return BodyVerdict(False, media_type, UNPARSEABLE_BODY)
+    try:
+        if depth > _SHALLOW:
+            return _with_room(lambda: _validate_body(media_type, schema, body))
+        return _validate_body(media_type, schema, body)
+    except RecursionError:
+        # Never a 500 for a body: what cannot be read here is answered as an unreadable body.
+        return BodyVerdict(False, media_type, UNPARSEABLE_BODY)
+
+
+def _with_room(work: Callable[[], BodyVerdict]) -> BodyVerdict:
+    """`work()` on a thread with a deep stack and recursion limit, one at a time (both are
+    process-wide settings, raised only while it runs)."""
+    box: list[BodyVerdict | BaseException] = []
+
+    def run() -> None:
+        try:
+            box.append(work())
+        except BaseException as error:  # handed back to the caller's thread
+            box.append(error)
+
+    with _DEEP_LOCK:
+        limit = sys.getrecursionlimit()
+        stack = threading.stack_size(_DEEP_STACK_BYTES)
+        sys.setrecursionlimit(limit + _FRAMES_PER_LEVEL * MAX_BODY_DEPTH)
+        try:
+            thread = threading.Thread(target=run, name="deep-body-validation")
+            thread.start()
+        finally:
+            threading.stack_size(stack)
+        thread.join()
+        sys.setrecursionlimit(limit)
+    result = box[0]
+    if isinstance(result, BaseException):
+        raise result
+    return result
+
+
+def _validate_body(media_type: str, schema: JsonSchema, body: bytes) -> BodyVerdict:
     try:
         document = json.loads(body.decode("utf-8")) if body.strip() else None
     except (UnicodeDecodeError, ValueError):
         document = None
     if document is None:
-        # Recorded wording for bad or empty JSON (apigw-reference.md, "validation").
-        return BodyVerdict(False, media_type, "[Unknown error parsing request body]")
+        return BodyVerdict(False, media_type, UNPARSEABLE_BODY)
     validator = _validator(json.dumps(schema, sort_keys=True))
     # A capture shows missing properties before disallowed ones: `[object has missing required
     # properties (["bar"]), object instance has properties which are not allowed by the schema: ["foo"]]`.
