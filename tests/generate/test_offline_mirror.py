@@ -207,3 +207,63 @@ def test_the_demo_api_on_stand_ins_runs_every_probe_confirmed(
 def test_a_side_file_is_read_or_written_not_both(catalogue: Catalogue, tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="read or written, not both"):
         generate(DEMO / "api.yaml", catalogue, side_file=DEMO / "stage.yaml", mirror_out=tmp_path / "side.yaml")
+
+
+LAMBDA = "arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/arn:aws:lambda:us-east-1:123456789012"
+STAGE_VARIABLE_FUNCTIONS_API = f"""\
+openapi: 3.0.1
+info: {{title: functions named by stage variables, version: "1"}}
+components:
+  securitySchemes:
+    open:
+      type: apiKey
+      name: Unused
+      in: header
+      x-amazon-apigateway-authtype: custom
+      x-amazon-apigateway-authorizer:
+        type: request
+        authorizerUri: {LAMBDA}:function:${{stageVariables.auth}}/invocations
+        authorizerResultTtlInSeconds: 0
+paths:
+  /proxy:
+    get:
+      x-amazon-apigateway-integration:
+        type: aws_proxy
+        httpMethod: POST
+        uri: {LAMBDA}:function:${{stageVariables.fn}}/invocations
+  /guarded:
+    get:
+      security: [{{open: []}}]
+      responses: {{"200": {{description: OK}}}}
+      x-amazon-apigateway-integration:
+        type: aws
+        httpMethod: POST
+        uri: {LAMBDA}:function:${{stageVariables.env}}-orders/invocations
+        responses: {{default: {{statusCode: "200"}}}}
+"""
+
+
+def test_functions_named_by_stage_variables_get_the_variable_and_a_stand_in(
+    catalogue: Catalogue, tmp_path: Path, integration_calls: set[str]
+) -> None:
+    # AWS docs "Use stage variables": `function:${stageVariables.fn}` picks the function by the stage's
+    # value; and a REQUEST authorizer with no identity source is always invoked (API reference,
+    # CreateAuthorizer identitySource), so no "unauthorized" probe can be answered 401 before it.
+    definition = tmp_path / "variables.yaml"
+    definition.write_text(STAGE_VARIABLE_FUNCTIONS_API, encoding="utf-8")
+    output = tmp_path / "probes.yaml"
+    generated = generate(definition, catalogue, Options(), output=output, mirror_out=tmp_path / "side.yaml")
+    output.write_text(generated.text, encoding="utf-8")
+    side = yaml.safe_load((tmp_path / "side.yaml").read_text(encoding="utf-8"))
+    assert side["stage"]["variables"] == {"auth": "auth", "env": "env", "fn": "fn"}
+    assert side["functions"] == {
+        "auth": {"handler": standins.AUTHORIZER_HANDLER},
+        "env-orders": {"handler": standins.LAMBDA_HANDLER, "timeout": 34},
+        "fn": {"handler": standins.PROXY_HANDLER, "timeout": 34},
+    }
+    assert "authorizer-unauthorized" not in {probe.mode for probe in generated.plan.probes}
+    assert ("GET /guarded", "authorizer-unauthorized") in {(s.where, s.mode) for s in generated.plan.skipped}
+    result = run(catalogue, output)
+    assert not unconfirmed(result)
+    statuses = {r.name: [o.status for o in r.record.observations] for r in result.results}
+    assert statuses["GET /proxy: ok"] == [200] and statuses["GET /guarded: ok"] == [200]

@@ -3,7 +3,8 @@
 A definition names things the emulator cannot have: Lambda functions, user pools, HTTP endpoints on
 other hosts, and (outside the definition) the stage's keys and callers. `gatecrash generate
 DEFINITION --side-file-out F` writes this side file so the generated scenario runs end to end
-offline: every function becomes one of gatecrash's stand-ins (`emulator/standins.py`), every HTTP
+offline: every function becomes one of gatecrash's stand-ins (`emulator/standins.py`; a function
+named by a stage variable, `function:${stageVariables.fn}`, gets the variable too), every HTTP
 endpoint's origin is rerouted to the stand-in HTTP backend that the scenario serves (an endpoint
 whose host is a stage variable, `http://${stageVariables.backend}/...`, gets a stand-in served as
 that variable), and the stage
@@ -67,7 +68,10 @@ def offline_mirror(api: Api) -> Mirror:
     }
     if any(method.api_key_required for method in api.methods):
         document.update(_usage_plan())
-    functions = _functions(api)
+    variables = function_variables(api)
+    if variables:
+        document["stage"]["variables"] = variables
+    functions = _functions(api, variables)
     if functions:
         document["functions"] = functions
     if any(method.authorization.type is AuthorizationType.AWS_IAM for method in api.methods):
@@ -117,20 +121,42 @@ def _caller() -> dict[str, Any]:
     }
 
 
-def _functions(api: Api) -> dict[str, dict[str, Any]]:
+_STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_]+)\}")
+
+
+def function_variables(api: Api) -> dict[str, str]:
+    """Stage variables that name a Lambda function (`function:${stageVariables.fn}` in an integration
+    or authorizer URI, AWS docs "Use stage variables ... Lambda function"): each gets its own name as
+    its value, so that the function it names is a stand-in of that name."""
+    names: set[str] = set()
+    uris = [str(config.get("authorizerUri", "")) for config in api.authorizers.values()]
+    uris += [m.integration.uri for m in api.methods if m.integration is not None]
+    for uri in uris:
+        if ":lambda:path/" in uri and "function:" in uri:
+            names.update(_STAGE_VARIABLE.findall(uri.split("function:", 1)[1]))
+    return {name: name for name in sorted(names)}
+
+
+def function_name(uri: str, variables: Mapping[str, str]) -> str | None:
+    """The Lambda function a URI names once its stage variables are filled (None: another placeholder
+    is left, or it names none)."""
+    filled = _STAGE_VARIABLE.sub(lambda match: variables.get(match.group(1), match.group(0)), uri)
+    return None if "${" in filled else function_name_from_uri(filled)
+
+
+def _functions(api: Api, variables: Mapping[str, str]) -> dict[str, dict[str, Any]]:
     """Every Lambda function the definition names, by name, with the stand-in for its role."""
     functions: dict[str, dict[str, Any]] = {}
     for config in api.authorizers.values():
-        uri = str(config.get("authorizerUri", ""))
-        name = function_name_from_uri(uri) if "${" not in uri else None
+        name = function_name(str(config.get("authorizerUri", "")), variables)
         if name is not None and str(config.get("type", "")).lower() in ("token", "request"):
             functions.setdefault(name, {"handler": standins.AUTHORIZER_HANDLER})
     for method in api.methods:
         integration = method.integration
         if integration is None or integration.type not in (IntegrationType.AWS_PROXY, IntegrationType.AWS):
             continue
-        name = function_name_from_uri(integration.uri)
-        if name is None or ":lambda:path/" not in integration.uri or "${" in integration.uri:
+        name = function_name(integration.uri, variables)
+        if name is None or ":lambda:path/" not in integration.uri:
             continue
         handler = standins.PROXY_HANDLER if integration.type is IntegrationType.AWS_PROXY else standins.LAMBDA_HANDLER
         entry = functions.setdefault(name, {"handler": handler})

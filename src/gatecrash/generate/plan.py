@@ -20,7 +20,6 @@ from typing import Any
 from gatecrash.emulator import standins
 from gatecrash.emulator.auth.iam import method_arn, resource_matches
 from gatecrash.emulator.integrations import select_response
-from gatecrash.emulator.lambdas import function_name_from_uri
 from gatecrash.emulator.model import (
     Api,
     AuthorizationType,
@@ -32,7 +31,7 @@ from gatecrash.emulator.model import (
     ThrottleLimit,
 )
 from gatecrash.generate.bodies import NoValidBody, invalid_bodies, string_matching, valid_body
-from gatecrash.generate.mirror import cognito_pool_ids
+from gatecrash.generate.mirror import cognito_pool_ids, function_name
 
 SAFE_METHODS = ("GET", "HEAD", "OPTIONS")  # `ok` on these is sent by default: no side effects by HTTP's contract
 # Tried in this order for `unknown-route`: the first method the resource does not have.
@@ -41,6 +40,8 @@ _PATH_PARAM = re.compile(r"\{([^}+]+)(\+?)\}")
 MAX_BURST = 500  # a burst larger than this is load, not a probe: left to a load phase written by hand
 JSON = "application/json"
 _PLACEHOLDER = re.compile(r"\$\{(?!stageVariables\.)[^}]*\}")
+# Identity sources a request carries (stage variables and $context values it cannot leave out).
+_REQUEST_SOURCES = ("method.request.header.", "method.request.querystring.")
 
 
 class Gate(enum.StrEnum):
@@ -302,7 +303,8 @@ def _valid_auth(planner: _Planner, method: Method) -> _Auth:
 def _stand_in_authorizer(planner: _Planner, method: Method, key: tuple[tuple[str, str], ...]) -> _Auth:
     """The identity sources a Lambda authorizer reads, when the side file runs it as gatecrash's stand-in."""
     config = planner.api.authorizers.get(method.authorization.authorizer or "", {})
-    name = function_name_from_uri(str(config.get("authorizerUri", "")))
+    variables = planner.stage.variables if planner.stage is not None else {}
+    name = function_name(str(config.get("authorizerUri", "")), variables)
     function = planner.stage.functions.get(name) if planner.stage is not None and name else None
     if function is None or function.handler != standins.AUTHORIZER_HANDLER:
         return _Auth(missing="needs a token the Lambda authorizer accepts: write this probe by hand")
@@ -590,6 +592,14 @@ def _authorizer_probes(planner: _Planner, method: Method) -> Iterator[PlannedPro
     mode = "authorizer-unauthorized"
     if method.authorization.type not in (AuthorizationType.CUSTOM, AuthorizationType.COGNITO_USER_POOLS):
         return
+    sources = _identity_sources(planner.api, method)
+    if not any(source.startswith(_REQUEST_SOURCES) for source in sources):
+        # AWS API reference, CreateAuthorizer identitySource: a REQUEST authorizer's sources are
+        # optional when caching is off, and only a missing source is refused (401) before the
+        # function runs; without a header or query source, every request reaches the authorizer.
+        reason = "the REQUEST authorizer has no header or query identity source: no request is refused before it"
+        _skip(planner, method, mode, reason)
+        return
     source = _identity_source(planner.api, method)
     request = _base_request(method, _Auth())
     # Every other required header stays: only the identity source is missing.
@@ -598,15 +608,18 @@ def _authorizer_probes(planner: _Planner, method: Method) -> Iterator[PlannedPro
 
 
 def _identity_sources(api: Api, method: Method) -> list[str]:
-    """The authorizer's identity sources (Cognito and TOKEN default: the Authorization header)."""
+    """The authorizer's identity sources (Cognito and TOKEN default: the Authorization header; a
+    REQUEST authorizer has none unless it names them)."""
     config = api.authorizers.get(method.authorization.authorizer or "", {})
-    text = str(config.get("identitySource", "method.request.header.Authorization"))
+    default = "" if str(config.get("type", "")).lower() == "request" else "method.request.header.Authorization"
+    text = str(config.get("identitySource") or default)
     return [part.strip() for part in text.split(",") if part.strip()]
 
 
 def _identity_source(api: Api, method: Method) -> str:
     """The header the authorizer reads first; only its absence is provoked."""
-    source = next(iter(_identity_sources(api, method)), "method.request.header.Authorization")
+    sources = [source for source in _identity_sources(api, method) if source.startswith(_REQUEST_SOURCES)]
+    source = next(iter(sources), "method.request.header.Authorization")
     return source.rsplit(".", 1)[-1] or "Authorization"
 
 
