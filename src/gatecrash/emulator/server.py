@@ -19,6 +19,7 @@ import uvicorn
 
 from gatecrash.emulator.app import Emulator
 from gatecrash.emulator.cloudwatch import CloudWatchLogSink, LocalLogsServer
+from gatecrash.emulator.frontdoor import IDLE_CONNECTION_TIMEOUT_S, FrontDoorLimits, front_door
 from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.errors import EnvironmentProblem
 
@@ -78,6 +79,7 @@ class EmulatorServer:
         local_logs: bool = True,
         logs_port: int = 0,
         stage_variables: dict[str, str] | None = None,
+        idle_timeout_s: float = IDLE_CONNECTION_TIMEOUT_S,
     ) -> None:
         if stage_variables:
             stage = replace(stage, variables={**stage.variables, **stage_variables})
@@ -88,6 +90,7 @@ class EmulatorServer:
         self._logs_endpoint = logs_endpoint
         self._local_logs = local_logs and logs_endpoint is None
         self._logs_port = logs_port
+        self._front_door = FrontDoorLimits(idle_timeout_s=idle_timeout_s)
         self._logs_server: LocalLogsServer | None = None
         self.sink: CloudWatchLogSink | None = None
         self.app: Emulator | None = None
@@ -128,11 +131,12 @@ class EmulatorServer:
         )
         config = uvicorn.Config(
             self.app,
+            # The front door (frontdoor.py): AWS's head-size limit and idle timeout, every request answered.
+            http=front_door(self._front_door),
             log_level="warning",
             access_log=False,
             server_header=False,
             lifespan="on",
-            timeout_keep_alive=30,
         )
         self._server = uvicorn.Server(config)
         return self
