@@ -675,6 +675,28 @@ def test_an_ellipsis_for_a_cut_start_is_taken_off() -> None:
     )
 
 
+def test_console_lines_run_together_on_one_row_are_read_as_lines() -> None:
+    # AWS Knowledge Center, api-gateway-500-error-vpc: the page prints two console lines as one.
+    text = (
+        "Thu May 04 17:48:21 UTC 2024 : Execution failed due to configuration error: There was an internal "
+        "error while executing your request Thu May 04 17:48:21 UTC 2024 : Method completed with status: 500\n"
+    )
+    request = only(pasted(text))
+    assert [line.message for line in request.execution] == [
+        "Execution failed due to configuration error: There was an internal error while executing your request",
+        "Method completed with status: 500",
+    ]
+    assert request.final_status == 500
+
+
+def test_a_console_line_naming_a_date_later_in_its_message_stays_one_line() -> None:
+    text = 'Thu May 04 17:48:21 UTC 2024 : Endpoint response body before transformations: {"at": "UTC"}\n'
+    request = only(pasted(text))
+    assert [line.message for line in request.execution] == [
+        'Endpoint response body before transformations: {"at": "UTC"}'
+    ]
+
+
 def test_logs_insights_rows_with_a_space_in_the_timestamp_and_a_tab() -> None:
     # azul#6624 (2024): console rows `@timestamp<TAB>@message`.
     text = f"2024-06-04 18:49:51.785\t({RID}) Method completed with status: 502\n"

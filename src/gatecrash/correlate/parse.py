@@ -528,7 +528,7 @@ class _PlainReader:
         self.records: list[AccessRecord] = []
 
     def read(self, text: str) -> tuple[list[ExecutionLine], list[AccessRecord]]:
-        rows = text.splitlines()
+        rows = [part for row in text.splitlines() for part in _run_together(row)]
         index = 0
         previous: str | None = None  # the stream of the row above
         while index < len(rows):
@@ -574,10 +574,25 @@ class _PlainReader:
 _TAILER_PREFIX = re.compile(r"\[[0-9A-Za-z]{2,16}\] \[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,]\d{1,6})?\] ")
 _CLOCK_PREFIX = re.compile(r"\d\d:\d\d:\d\d(?:\.\d{1,6})?[ \t]+(?=\S)")
 _ELLIPSIS = re.compile(r"^(?:\.\.\.|\u2026)[ \t]*(?=[A-Z(])")
+# Console test-invoke lines run together on one row, as a page that lost their line breaks prints
+# them (AWS Knowledge Center, api-gateway-500-error-vpc: `... executing your request Thu May 04
+# 17:48:21 UTC 2024 : Method completed with status: 500`).
+_RUN_TOGETHER = re.compile(
+    r" (?=(?:Mon|Tue|Wed|Thu|Fri|Sat|Sun) (?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec) [ \d]\d "
+    r"\d\d:\d\d:\d\d UTC \d{4} : )"
+)
 _TIMESTAMP_CELL = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:\.\d+)?|\d{13}"
 )
 _RULE_CELL = re.compile(r":?-{3,}:?")
+
+
+def _run_together(row: str) -> list[str]:
+    """A row of console lines that lost their line breaks, as its lines; any other row alone."""
+    start = row.lstrip()
+    if _CONSOLE_PREFIX.match(start) is None or " UTC " not in start[30:]:
+        return [row]
+    return _RUN_TOGETHER.split(row)
 
 
 def _unwrapped(row: str) -> tuple[int | None, str] | None:
