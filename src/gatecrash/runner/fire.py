@@ -141,6 +141,7 @@ class Runner:
             response.status_code,
             kept_headers(list(response.headers.multi_items())),
             redact.text(excerpt(response.content), self._secret_values),
+            all_headers=tuple(redact.headers(response.headers.multi_items())),
         )
 
     async def _burst(self, burst: Burst) -> StepRecord:
@@ -173,6 +174,7 @@ class Runner:
             kept_headers(list(answer.headers)),
             redact.text(excerpt(answer.body), self._secret_values),
             answer.error,
+            all_headers=tuple(redact.headers(answer.headers)),
         )
 
 

@@ -39,6 +39,9 @@ class Observation:
     headers: tuple[tuple[str, str], ...] = ()
     body_excerpt: str = ""
     error: str | None = None  # a transport failure as a value: "timeout", "connection refused" ...
+    # Every response header as received, secrets masked (redact.headers): what `gatecrash compare`
+    # compares and records. `headers` keeps only the few a report needs.
+    all_headers: tuple[tuple[str, str], ...] = ()
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
