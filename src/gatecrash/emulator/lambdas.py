@@ -5,6 +5,13 @@ serialised to JSON as Lambda does, and what it raises becomes Lambda's error pay
 (`errorMessage`, `errorType`, `stackTrace`) with the `X-Amz-Function-Error: Unhandled` header.
 A handler that runs past its configured timeout is reported the way Lambda reports it:
 `<timestamp> <request id> Task timed out after N.NN seconds` (Python runtime's message).
+
+Each function has its own concurrency, as on Lambda: its reserved concurrency where the side file sets
+one, else the account's unreserved concurrency, and its own worker threads, so a slow or hung function
+never delays another. Two deviations, both so that load on one route never changes verdicts on another:
+on AWS the unreserved concurrency is one pool that the functions without a reservation share, here each
+has all of it; and a handler past its timeout keeps its thread and its unit of concurrency until it
+returns (Python cannot stop a thread), where Lambda would reset its execution environment.
 """
 
 from __future__ import annotations
@@ -36,6 +43,13 @@ _RUNTIME_DIRS = (Path(gatecrash.__file__).resolve().parent, Path(concurrent.futu
 _THREADING_FILE = Path(threading.__file__).resolve()
 
 _LAMBDA_ARN_MARKER = "function:"
+
+# Lambda quotas (docs.aws.amazon.com/lambda/latest/dg/gettingstarted-limits.html): 1,000 concurrent
+# executions per Region by default. "Configuring reserved concurrency" (configuration-concurrency.html):
+# "You can reserve up to the Unreserved account concurrency value that is shown, minus 100 for functions
+# that don't have reserved concurrency."
+ACCOUNT_CONCURRENCY = 1_000
+UNRESERVED_MINIMUM = 100
 
 
 class Outcome(enum.Enum):
@@ -123,6 +137,13 @@ def _error_payload(error_message: str, error_type: str, stack: list[str]) -> byt
     return json.dumps({"errorMessage": error_message, "errorType": error_type, "stackTrace": stack}).encode()
 
 
+def unreserved_concurrency(functions: Mapping[str, LambdaFunction]) -> int:
+    """What the reservations leave of the account's concurrency (at least 100): the limit of a function
+    without reserved concurrency."""
+    reserved = sum(function.reserved_concurrency or 0 for function in functions.values())
+    return max(UNRESERVED_MINIMUM, ACCOUNT_CONCURRENCY - reserved)
+
+
 class LambdaRuntime:
     """Resolves and runs handlers on worker threads, with Lambda's timeout and concurrency limits."""
 
@@ -130,13 +151,33 @@ class LambdaRuntime:
         self._functions = functions
         self._handler_paths = handler_paths
         self._handlers: dict[str, Handler | Invocation] = {}
+        self._unreserved = unreserved_concurrency(functions)
         self._in_flight: dict[str, int] = {}
         self._lock = threading.Lock()
-        self._executor = ThreadPoolExecutor(max_workers=64, thread_name_prefix="lambda")
+        # One pool per function, as big as its concurrency: an invocation never waits for a thread, and a
+        # function's slow or hung handlers hold only its own threads. Threads start as they are needed.
+        self._executors: dict[str, ThreadPoolExecutor] = {}
 
     def close(self) -> None:
         # Handlers past their timeout may still run: Python threads cannot be stopped.
-        self._executor.shutdown(wait=False, cancel_futures=True)
+        with self._lock:
+            executors, self._executors = list(self._executors.values()), {}
+        for executor in executors:
+            executor.shutdown(wait=False, cancel_futures=True)
+
+    def _limit(self, function: LambdaFunction) -> int:
+        """How many invocations of the function may run at once."""
+        return self._unreserved if function.reserved_concurrency is None else function.reserved_concurrency
+
+    def _executor(self, function: LambdaFunction) -> ThreadPoolExecutor:
+        with self._lock:
+            executor = self._executors.get(function.name)
+            if executor is None:
+                executor = ThreadPoolExecutor(
+                    max_workers=max(1, self._limit(function)), thread_name_prefix=f"lambda-{function.name}"
+                )
+                self._executors[function.name] = executor
+            return executor
 
     def _resolve(self, function: LambdaFunction, request_id: str) -> Handler | Invocation:
         cached = self._handlers.get(function.name)
@@ -167,7 +208,7 @@ class LambdaRuntime:
     def _acquire(self, function: LambdaFunction) -> bool:
         with self._lock:
             running = self._in_flight.get(function.name, 0)
-            if function.reserved_concurrency is not None and running >= function.reserved_concurrency:
+            if running >= self._limit(function):
                 return False
             self._in_flight[function.name] = running + 1
             return True
@@ -193,7 +234,7 @@ class LambdaRuntime:
         deadline = started + function.timeout_seconds
         context = LambdaContext(function, arn, request_id, deadline)
         loop = asyncio.get_running_loop()
-        future = loop.run_in_executor(self._executor, _run_handler, handler, dict(event), context)
+        future = loop.run_in_executor(self._executor(function), _run_handler, handler, dict(event), context)
         future.add_done_callback(lambda _: self._release(function))
         try:
             payload, error = await asyncio.wait_for(asyncio.shield(future), timeout=function.timeout_seconds)
