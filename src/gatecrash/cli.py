@@ -142,6 +142,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     _add_token(commands)
     _add_diagnose(commands)
     _add_canary(commands)
+    _add_compare(commands)
     for name, command in commands.choices.items():
         try:
             command.set_defaults(**settings.defaults_for(name, environ), settings_problems=())
@@ -934,6 +935,113 @@ def _canary(args: argparse.Namespace) -> int:
     return EXIT_OK if args.every is not None or all(run.ok for run in runs) else EXIT_FAILED
 
 
+def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    compare = commands.add_parser(
+        "compare",
+        help="run a scenario's probes against two targets and show where their answers differ",
+        description="Run the same probes against two targets (the local mirror and the deployed stage, or two "
+        "emulators) and print, per probe, where the answers differ: status, x-amzn-ErrorType, body, headers (not "
+        "the per-request ids and dates) and the cause each side's logs prove. Exit 1 when they differ. A target is "
+        "`emulator` or `aws` (the scenario's own), `aws:INVOKE_URL` (a deployed stage), or another scenario file "
+        "(its target).",
+    )
+    compare.add_argument("scenario", type=Path, help="the scenario file whose probes both sides get")
+    compare.add_argument(
+        "--target-a", default="emulator", metavar="TARGET", help="side A (default: emulator, the scenario's own)"
+    )
+    compare.add_argument(
+        "--target-b",
+        required=True,
+        metavar="TARGET",
+        help="side B: aws, aws:https://ID.execute-api.REGION.amazonaws.com/STAGE, emulator or a scenario file",
+    )
+    compare.add_argument("--region", help="an aws side's region, instead of its own")
+    compare.add_argument("--profile", help="the AWS profile for an aws side's logs, instead of its own")
+    compare.add_argument(
+        "--endpoint-url", metavar="URL", help="the CloudWatch Logs endpoint of an aws side (default: the region's)"
+    )
+    compare.add_argument("--no-logs", action="store_true", help="compare the answers only; do not read the logs")
+    compare.add_argument(
+        "--logs-deadline",
+        type=_seconds,
+        default=None,
+        metavar="DURATION",
+        help="how long to wait for each side's log events (default: 10s emulator, 5m AWS)",
+    )
+    compare.add_argument(
+        "--record", type=Path, metavar="DIR", help="write side B's answers as a parity case file in DIR"
+    )
+    compare.add_argument("--json", action="store_true", help=_JSON_HELP)
+
+
+def _compare(args: argparse.Namespace) -> int:
+    from gatecrash.compare.runs import CompareOptions, compare, record_side_b
+    from gatecrash.compare.sides import AwsOverrides, Side, SideKind, read_side, resolve_side
+
+    catalogue, loaded = _load([args.scenario])
+    if len(loaded) != 1:
+        raise _UsageError(f"{args.scenario}: compare runs one scenario; name one file")
+    scenario = loaded[0]
+    overrides = AwsOverrides(args.region, args.profile)
+    sides: list[Side] = []
+    for option, text in (("--target-a", args.target_a), ("--target-b", args.target_b)):
+        spec = read_side(option, text, scenario.source)
+        other = _load([spec.path])[1][0] if spec.kind is SideKind.FILE and spec.path is not None else None
+        sides.append(resolve_side(spec, scenario, other, overrides))
+    with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=_out, transient=True) as progress:
+        task = progress.add_task("", total=None)
+        options = CompareOptions(
+            RunOptions(correlate=not args.no_logs, logs_deadline_s=args.logs_deadline),
+            logs_endpoint=args.endpoint_url,
+            starting=lambda side: progress.update(task, description=f"{scenario.name}: probing {side.label}"),
+        )
+        compared = compare(scenario, sides[0], sides[1], catalogue, options)
+    comparison = compared.comparison
+    table = Table(title=f"{comparison.scenario}: A = {comparison.a}, B = {comparison.b}")
+    for column in ("probe", "mode", "A", "B", "where they differ"):
+        table.add_column(column)
+    for probe in comparison.probes:
+        found = "\n".join(f"{d.aspect}: A {d.a} | B {d.b}" for d in probe.differences)
+        table.add_row(probe.name, probe.mode, probe.a, probe.b, Text(found, style="red") if found else "same")
+    _out.print(table)
+    if comparison.not_compared:
+        _note(f"load phases are not compared: {', '.join(comparison.not_compared)}")
+    differing = len(comparison.differing)
+    _out.print(
+        f"{differing} of {len(comparison.probes)} probes differ" if differing else "the two sides agree",
+        markup=False,
+    )
+    recorded = record_side_b(compared, args.record) if args.record is not None else None
+    if recorded is not None:
+        _out.print(f"recorded {recorded.cases} cases of side B in {recorded.path}", markup=False, soft_wrap=True)
+        for name, reason in recorded.skipped:
+            _note(f"not recorded: {name}: {reason}")
+    if args.json:
+        _print_json(
+            {
+                "scenario": comparison.scenario,
+                "a": comparison.a,
+                "b": comparison.b,
+                "agree": comparison.agrees,
+                "probes": [
+                    {
+                        "name": p.name,
+                        "mode": p.mode,
+                        "a": p.a,
+                        "b": p.b,
+                        "differences": [{"aspect": d.aspect, "a": d.a, "b": d.b} for d in p.differences],
+                    }
+                    for p in comparison.probes
+                ],
+                "not_compared": list(comparison.not_compared),
+                "recorded": None
+                if recorded is None
+                else {"file": str(recorded.path), "cases": recorded.cases, "skipped": dict(recorded.skipped)},
+            }
+        )
+    return EXIT_OK if comparison.agrees else EXIT_FAILED
+
+
 def main(argv: Sequence[str] | None = None) -> None:
     global _out
     args = _parser(os.environ).parse_args(argv)
@@ -951,6 +1059,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         "diagnose": _diagnose,
         "token": _token,
         "canary": _canary,
+        "compare": _compare,
         "generate": _generate,
     }
     try:
