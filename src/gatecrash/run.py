@@ -23,11 +23,11 @@ from gatecrash.correlate.verdicts import confirm, mark_skipped
 from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
 from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
-from gatecrash.errors import EnvironmentProblem
+from gatecrash.errors import EnvironmentProblem, LogsError
 from gatecrash.load.phase import LoadOptions, LoadOutcome, failed_load, run_load
 from gatecrash.runner.fire import Progress, Runner, StepRecord
 from gatecrash.runner.signing import AwsKeys
-from gatecrash.runner.verdict import StepResult, judge
+from gatecrash.runner.verdict import StepResult, Verdict, judge
 from gatecrash.scenario.model import CredentialRef, LoadPhase, Scenario, Step
 from gatecrash.target import LiveTarget, open_target
 
@@ -183,8 +183,11 @@ def _correlated(
     finished: datetime,
     options: RunOptions,
 ) -> list[StepResult]:
-    if target.flush_logs is not None:
-        target.flush_logs()
+    lost = _flush_logs(target)
+    if lost is not None:
+        # The front door's own answers need no log; every other probe is left without evidence.
+        classify_lost = _classifier(catalogue, target)
+        return [_logs_lost(confirm(r, {}, classify_lost, target.access_log_group is not None), lost) for r in results]
     access_group = target.access_log_group
     if access_group is None and not target.local_logs:
         # Not named in the scenario: ask the stage (needs apigateway:GET; without it, execution logs decide).
@@ -215,6 +218,26 @@ def _correlated(
     classifier = _classifier(catalogue, target)
     access_logging = target.access_log_group is not None
     return [confirm(result, logs, classifier, access_logging) for result in results]
+
+
+def _flush_logs(target: LiveTarget) -> str | None:
+    """Wait until the emulator's logs are stored: None once they are, else why they are lost."""
+    trouble = None
+    if target.flush_logs is not None:
+        try:
+            target.flush_logs()
+        except LogsError as exc:
+            trouble = str(exc)
+    if target.logs_trouble is not None:
+        trouble = target.logs_trouble() or trouble
+    return trouble
+
+
+def _logs_lost(result: StepResult, trouble: str) -> StepResult:
+    """A probe whose evidence went with the emulator's logs: UNCONFIRMED, saying why."""
+    if result.verdict is not Verdict.UNCONFIRMED:
+        return result
+    return replace(result, reason=f"the emulator's logs were lost, so nothing can confirm it: {trouble}")
 
 
 def _classifier(catalogue: Catalogue, target: LiveTarget) -> Callable[[RequestLogs], Classification]:

@@ -26,6 +26,7 @@ class LiveTarget:
     emulated: StageConfig | None = None  # the emulator's stage settings, for emulator credentials
     api: Api | None = None  # the emulator's definition: which routes exist
     flush_logs: Callable[[], None] | None = None  # the emulator's: wait until its logs are stored
+    logs_trouble: Callable[[], str | None] | None = None  # the emulator's: why its logs are not stored, if so
     profile: str | None = None  # AWS: the profile that reads the logs
 
     @property
@@ -83,4 +84,5 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
             emulated=server.stage,
             api=api,
             flush_logs=server.flush_logs,
+            logs_trouble=server.logs_trouble,
         )

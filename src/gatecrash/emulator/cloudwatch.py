@@ -19,6 +19,11 @@ Per event the emulator process only builds a tuple, appends it, pops it and seri
 of a batch (about 0.4 µs in all); boto3 request building, JSON, HTTP and retries, which cost
 several µs per event, run in the shipper child. Both children watch their stdin: the parent holds the
 only write end, so when the parent closes it or dies they see end-of-file and exit (no orphans).
+
+Losing logs is reported when it happens, never found out at the end: the shipper checks the endpoint
+as it starts and reports every failing call; the sink's `trouble` says why events are not being stored
+(and `on_trouble` is told at once), as does `LocalLogsServer.trouble` (and `on_exit`) for a moto child
+that died, taking every stored event with it.
 """
 
 from __future__ import annotations
@@ -361,7 +366,23 @@ class _Shipper:
         self._rejected = 0
         self._failing = False
 
+    def check_endpoint(self) -> None:
+        """One cheap call as the shipper starts, so a wrong endpoint or credentials show before any event."""
+        from botocore.exceptions import BotoCoreError, ClientError
+
+        try:
+            self._client.describe_log_groups(limit=1)
+        except ClientError as exc:
+            if exc.response.get("Error", {}).get("Code") == "AccessDeniedException":
+                return  # reached, and allowed to write perhaps without being allowed to list: not proof of trouble
+            self._failing = True
+            self._send(_Trouble(f"{type(exc).__name__}: {exc}"))
+        except (BotoCoreError, ValueError) as exc:
+            self._failing = True
+            self._send(_Trouble(f"{type(exc).__name__}: {exc}"))
+
     def run(self) -> None:
+        self.check_endpoint()
         while (first := self._inbox.queue.get()) is not None:
             seq, events, ended = _coalesce(first, self._inbox.queue)
             try:
@@ -428,8 +449,12 @@ class _Shipper:
         self._streams.add((group, stream))
 
     def _send(self, message: _Progress | _Trouble) -> None:
-        pickle.dump(message, self._out, protocol=pickle.HIGHEST_PROTOCOL)
-        self._out.flush()
+        _report(self._out, message)
+
+
+def _report(out: IO[bytes], message: _Progress | _Trouble) -> None:
+    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+    out.flush()
 
 
 def _coalesce(first: _Batch, inbox: queue.Queue[_Batch | None]) -> tuple[int, list[_Event], bool]:
@@ -478,7 +503,12 @@ def _shipper_main() -> None:
     reader = threading.Thread(target=_read_inbox, args=(source, inbox), name="inbox", daemon=True)
     reader.start()
     try:
-        _Shipper(config, out, inbox).run()
+        try:
+            shipper = _Shipper(config, out, inbox)
+        except Exception as exc:  # e.g. an endpoint that is not a URL: say why, then exit (the parent reports it)
+            _report(out, _Trouble(f"cannot make a CloudWatch Logs client: {type(exc).__name__}: {exc}"))
+            raise SystemExit(1) from None
+        shipper.run()
     finally:
         inbox.finished.set()
         out.close()
@@ -596,8 +626,12 @@ class LocalLogsServer:
     CloudWatch's filter-pattern syntax (see `_install_filter_patterns`).
     """
 
-    def __init__(self, port: int = 0, startup_timeout: float = 30.0) -> None:
+    def __init__(
+        self, port: int = 0, startup_timeout: float = 30.0, on_exit: Callable[[str], object] | None = None
+    ) -> None:
         started = time.perf_counter()
+        self._closing = False
+        self._on_exit = on_exit
         listening = bind_logs_port(port)
         try:
             self._proc = _spawn("_moto_main", isolate=True, pass_fd=listening.fileno())
@@ -612,10 +646,28 @@ class LocalLogsServer:
         self.port = port
         self.endpoint_url = f"http://127.0.0.1:{port}"
         self.startup_seconds = time.perf_counter() - started
+        threading.Thread(target=self._watch, name="logs-server-watch", daemon=True).start()
 
     @property
     def pid(self) -> int:
         return self._proc.pid
+
+    @property
+    def trouble(self) -> str | None:
+        """Why the server holds no logs any more (it exited before close()), or None while it runs."""
+        code = self._proc.poll()
+        if code is None or self._closing:
+            return None
+        return (
+            f"the local CloudWatch Logs server (moto, pid {self._proc.pid}) exited with code {code}; "
+            "every log event it held is gone"
+        )
+
+    def _watch(self) -> None:
+        self._proc.wait()
+        trouble = self.trouble
+        if trouble is not None and self._on_exit is not None:
+            self._on_exit(trouble)
 
     def _read_port(self, timeout: float) -> int:
         """The child prints its port once it has answered a CloudWatch Logs call."""
@@ -635,6 +687,7 @@ class LocalLogsServer:
 
     def close(self) -> None:
         """Stop the server; idempotent. Its logs are gone with it."""
+        self._closing = True
         _stop_child(self._proc)
 
     def __enter__(self) -> Self:
@@ -660,11 +713,14 @@ class CloudWatchLogSink:
         credentials: AwsCredentials | None = None,
         *,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL_S,
+        on_trouble: Callable[[str], None] | None = None,
     ) -> None:
         if endpoint_url is not None and credentials is None:
             credentials = LOCAL_CREDENTIALS
         self._target = endpoint_url or f"CloudWatch Logs in {region}"
         self._interval = flush_interval
+        # Told once per spell of trouble, from the progress thread: it must not block.
+        self._on_trouble = on_trouble
         self._queue: deque[_Event] = deque()
         self._append = self._queue.append  # bound once: emit() is on the hot path
         # Everything below is guarded by _cond.
@@ -710,6 +766,25 @@ class CloudWatchLogSink:
         """Events emitted but not yet stored."""
         with self._cond:
             return self._pending()
+
+    @property
+    def trouble(self) -> str | None:
+        """Why events are not being stored right now (the shipper died, or its calls fail), or None."""
+        with self._cond:
+            return self._trouble()
+
+    def _trouble(self) -> str | None:
+        if self._closing:
+            return None
+        if self._child_gone:
+            last = f"; last error: {self._last_error}" if self._last_error else ""
+            return (
+                f"the log shipper for {self._target} exited (code {self._proc.poll()}); "
+                f"{self._pending()} log event(s) not stored{last}"
+            )
+        if self._last_error is not None:
+            return f"CloudWatch Logs at {self._target} is not storing log events: {self._last_error}"
+        return None
 
     @property
     def rejected_events(self) -> int:
@@ -847,13 +922,24 @@ class CloudWatchLogSink:
         with self._cond:
             self._child_gone = True
             self._cond.notify_all()
+            trouble = self._trouble()
+        self._tell(trouble)
 
     def _apply(self, message: _Progress | _Trouble) -> None:
+        news = None
         with self._cond:
             if isinstance(message, _Progress):
                 self._stored_seq = message.seq
                 self._stored_events = message.stored
                 self._rejected_events = message.rejected
             else:
+                if self._last_error is None and message.error is not None:
+                    news = message.error
                 self._last_error = message.error
             self._cond.notify_all()
+            trouble = self._trouble() if news is not None else None
+        self._tell(trouble)
+
+    def _tell(self, trouble: str | None) -> None:
+        if trouble is not None and self._on_trouble is not None:
+            self._on_trouble(trouble)

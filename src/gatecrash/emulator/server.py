@@ -3,10 +3,16 @@
 `EmulatorServer` owns everything one running emulator needs: the log server (a local moto
 server, on `logs_port` or any free port, unless an endpoint is given), the log sink, and uvicorn
 serving the app on a socket bound before start so that port 0 means "any free port".
+
+Losing logs shows at once: when the log server or the shipper dies, or CloudWatch Logs refuses events,
+the emulator says so on stderr (the `gatecrash.emulator` logger) when it happens, and `logs_trouble()`
+says why for as long as it lasts (for the rest of the run once events are lost): the runner reads it
+before it looks for evidence.
 """
 
 from __future__ import annotations
 
+import logging
 import shlex
 import socket
 import threading
@@ -21,9 +27,10 @@ from gatecrash.emulator.app import Emulator
 from gatecrash.emulator.cloudwatch import CloudWatchLogSink, LocalLogsServer
 from gatecrash.emulator.frontdoor import IDLE_CONNECTION_TIMEOUT_S, FrontDoorLimits, front_door
 from gatecrash.emulator.model import Api, StageConfig
-from gatecrash.errors import EnvironmentProblem
+from gatecrash.errors import EnvironmentProblem, LogsError
 
 _START_TIMEOUT_S = 10.0
+_log = logging.getLogger("gatecrash.emulator")
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,6 +99,9 @@ class EmulatorServer:
         self._logs_port = logs_port
         self._front_door = FrontDoorLimits(idle_timeout_s=idle_timeout_s)
         self._logs_server: LocalLogsServer | None = None
+        self._logs_lost: str | None = None  # the first trouble that lost events: lost they stay
+        self._reported: set[str] = set()
+        self._report_lock = threading.Lock()
         self.sink: CloudWatchLogSink | None = None
         self.app: Emulator | None = None
         self._server: uvicorn.Server | None = None
@@ -102,10 +112,36 @@ class EmulatorServer:
     def _start_logs(self) -> tuple[CloudWatchLogSink, str | None]:
         endpoint = self._logs_endpoint
         if self._local_logs:
-            self._logs_server = LocalLogsServer(port=self._logs_port)
+            self._logs_server = LocalLogsServer(port=self._logs_port, on_exit=self._lost)
             endpoint = self._logs_server.endpoint_url
-        sink = CloudWatchLogSink(endpoint_url=endpoint, region=self.stage.region)
+        sink = CloudWatchLogSink(endpoint_url=endpoint, region=self.stage.region, on_trouble=self._report)
         return sink, endpoint
+
+    def logs_trouble(self) -> str | None:
+        """Why the emulator's log events are not (all) being stored, or None while they are."""
+        if self._logs_lost is not None:
+            return self._logs_lost
+        server_trouble = self._logs_server.trouble if self._logs_server is not None else None
+        if server_trouble is not None:
+            return self._lost(server_trouble)
+        # The sink's trouble lasts as long as events are not stored, for good once the shipper has died.
+        return self.sink.trouble if self.sink is not None else None
+
+    def _lost(self, trouble: str) -> str:
+        """Events are gone (the log server or the shipper died): say so once, and for the rest of the run."""
+        with self._report_lock:
+            if self._logs_lost is None:
+                self._logs_lost = trouble
+        self._report(trouble)
+        return self._logs_lost
+
+    def _report(self, trouble: str) -> None:
+        """On stderr, when it happens (from the thread that noticed), once per distinct message."""
+        with self._report_lock:
+            if trouble in self._reported:
+                return
+            self._reported.add(trouble)
+        _log.error("gatecrash emulator: log events are not being stored: %s", trouble)
 
     def prepare(self) -> Self:
         """Start the log server and bind the socket, without serving yet (see `serve_prepared`)."""
@@ -169,7 +205,11 @@ class EmulatorServer:
             self.close()
 
     def flush_logs(self, timeout: float = 10.0) -> None:
-        """Block until every log event written so far is stored in CloudWatch Logs."""
+        """Block until every log event written so far is stored in CloudWatch Logs; LogsError if they
+        cannot be (at once when they are already lost)."""
+        lost = self._logs_lost or (self._logs_server.trouble if self._logs_server is not None else None)
+        if lost is not None:
+            raise LogsError(self._lost(lost))
         if self.sink is not None:
             self.sink.flush(timeout)
 
@@ -183,7 +223,12 @@ class EmulatorServer:
             self._socket.close()
             self._socket = None
         if self.sink is not None:
-            self.sink.close()
+            try:
+                self.sink.close()
+            except LogsError as exc:
+                # Events that could not be stored are lost; that is said (here, or when it happened) and the
+                # run's report says it too: closing must not turn it into a failure of its own.
+                self._report(str(exc))
             self.sink = None
         if self._logs_server is not None:
             self._logs_server.close()
