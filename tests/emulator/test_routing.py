@@ -46,10 +46,19 @@ def test_greedy_parameter_takes_the_rest_of_the_path() -> None:
     assert resolve("/files/a/b/c.txt", "POST") == ("/files/{path+}", "ANY", {"path": "a/b/c.txt"})
 
 
-def test_unknown_method_on_the_most_specific_resource_is_not_routed_elsewhere() -> None:
-    # /files/readme exists with PUT only: a GET is a 403 there, not a fall-through to {path+}.
-    assert resolve("/files/readme", "GET") is None
-    assert resolve("/pets", "POST") is None
+def test_a_verb_the_most_specific_resource_lacks_goes_to_a_greedy_resource() -> None:
+    # Recorded against AWS (LocalStack test_proxy_routing_with_hardcoded_resource_sibling, validated):
+    # OPTIONS /test, where /test has only POST, is answered by /{proxy+}'s OPTIONS.
+    assert resolve("/files/readme", "GET") == ("/files/{path+}", "ANY", {"path": "readme"})
+    assert resolve("/pets", "POST") == ("/{proxy+}", "ANY", {"proxy": "pets"})
+    # Without a greedy resource to take it, an unknown verb is a 403 (test_routing_not_found, recorded).
+    assert Router([method("/pets", "GET"), method("/{id}", "POST")]).match("/pets", "POST") is None
+
+
+def test_a_greedy_parameter_keeps_doubled_slashes_but_not_a_trailing_one() -> None:
+    # Recorded (test_lambda_aws_proxy_integration): `proxy-value//double-slash`, `/proxy-value/` -> `proxy-value`.
+    assert resolve("/anything//else", "GET") == ("/{proxy+}", "ANY", {"proxy": "anything//else"})
+    assert resolve("/anything/", "GET") == ("/{proxy+}", "ANY", {"proxy": "anything"})
 
 
 def test_root_and_catch_all() -> None:

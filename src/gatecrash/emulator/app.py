@@ -18,12 +18,13 @@ from __future__ import annotations
 
 import inspect
 import logging
+import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
 from urllib.parse import parse_qsl
 
-from gatecrash.emulator import accesslog, ids, responses, validation
+from gatecrash.emulator import accesslog, headerrules, ids, responses, validation
 from gatecrash.emulator.auth.gate import AuthorizationGate
 from gatecrash.emulator.exchange import Exchange
 from gatecrash.emulator.execlog import ExecutionLog, java_map, mask, masked_headers
@@ -132,6 +133,8 @@ class Emulator:
             # dropped connection or a traceback on the wire; the traceback goes to the server log.
             _log.exception("emulator fault on %s %s", exchange.http_method, exchange.full_path)
             status, headers, payload = self._gateway_response(exchange, GatewayError("API_CONFIGURATION_ERROR"), False)
+        # Every recorded answer says how the connection goes on (keep-alive, or close when asked).
+        headers.append(("Connection", "close" if exchange.closing else "keep-alive"))
         await _send(send, status, headers, payload)
         self._finish(exchange, len(payload))
 
@@ -158,10 +161,12 @@ class Emulator:
     # -- the checks, in order ------------------------------------------------------------------
 
     def _route(self, exchange: Exchange) -> GatewayError | None:
-        path = exchange.full_path
+        # Slashes before the stage, and between the stage and the resource path, are dropped
+        # (recorded: `//stage/x` and `/stage//x` reach /x; `$context.path` keeps the second).
+        path = exchange.full_path = "/" + exchange.full_path.lstrip("/")
         if path != self._stage_prefix and not path.startswith(self._stage_prefix + "/"):
             return GatewayError("MISSING_AUTHENTICATION_TOKEN")
-        exchange.path = path[len(self._stage_prefix) :] or "/"
+        exchange.path = "/" + path[len(self._stage_prefix) :].lstrip("/")
         match = self._router.match(exchange.path, exchange.http_method)
         if match is None:
             return GatewayError("MISSING_AUTHENTICATION_TOKEN")
@@ -320,11 +325,12 @@ class Emulator:
         exchange.write(f"Method completed with status: {result.status}")
         exchange.status = result.status
         method = exchange.method
-        # MOCK answers carry no trace header (LocalStack recording against AWS).
+        # MOCK answers carry no trace header; HTTP_PROXY answers carry the endpoint's, if any
+        # (LocalStack recordings against AWS: test_invocation_trace_id, header remapping).
         trace = (
             method is not None
             and method.integration is not None
-            and method.integration.type is not IntegrationType.MOCK
+            and method.integration.type not in (IntegrationType.MOCK, IntegrationType.HTTP_PROXY)
         )
         return result.status, headers + self._ids(exchange, trace), result.body
 
@@ -401,15 +407,25 @@ def _exchange_from(scope: Scope, body: bytes) -> Exchange:
     headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
     query_text = scope.get("query_string", b"").decode("latin-1")
     client = scope.get("client") or ("127.0.0.1", 0)
-    return Exchange(
+    server = scope.get("server") or ("127.0.0.1", 0)
+    exchange = Exchange(
         http_method=scope["method"],
         full_path=raw_path.decode("latin-1").split("?", 1)[0],
-        headers=headers,
+        headers=headerrules.method_request_headers(headers),
         query=parse_qsl(query_text, keep_blank_values=True),
         body=body,
         source_ip=client[0],
         protocol="HTTP/1.1",  # "HTTP/1.1 even for HTTP/2 clients" (AWS docs, $context.protocol)
+        server_port=int(server[1] or 0),
+        scheme=str(scope.get("scheme") or "http"),
     )
+    exchange.closing = any(n == "connection" and v.lower() == "close" for n, v in headers)
+    incoming = exchange.header("x-amzn-trace-id")
+    if incoming and incoming.startswith("Root="):
+        # A client's trace is continued (recorded: test_invocation_trace_id): whole when it names a
+        # parent, else its root with a parent of the gateway's own.
+        exchange.trace_id = incoming if ";Parent=" in incoming else f"{incoming};Parent={os.urandom(8).hex()}"
+    return exchange
 
 
 async def _send(send: Send, status: int, headers: list[tuple[str, str]], body: bytes) -> None:

@@ -25,6 +25,9 @@ class Exchange:
     body: bytes
     source_ip: str
     protocol: str
+    server_port: int = 0  # the port the request came in on (the proxy event's X-Forwarded-Port)
+    scheme: str = "http"
+    closing: bool = False  # the client asked to close the connection after the answer
     request_id: str = field(default_factory=ids.request_id)
     extended_request_id: str = field(default_factory=ids.extended_request_id)
     trace_id: str = field(default_factory=ids.trace_id)
@@ -159,7 +162,10 @@ class Exchange:
             "status": self.status or None,
             "responseLength": self.response_length,
             "responseLatency": self.response_latency,
-            "xrayTraceId": self.trace_id.removeprefix("Root="),
+            "xrayTraceId": self.trace_id.split(";", 1)[0].removeprefix("Root="),
+            # Recorded "false" on a stage without a canary (LocalStack test_invoking_canary_deployment);
+            # the emulator has no canary, so no request goes to one.
+            "isCanaryRequest": "false",
             "integration.status": self.integration_status,
             "integration.integrationStatus": self.integration_integration_status,
             "integrationStatus": self.integration_integration_status,

@@ -32,10 +32,11 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime
 from typing import Any
+from urllib.parse import urlencode
 
 import httpx
 
-from gatecrash.emulator import ids, mapping, proxy
+from gatecrash.emulator import headerrules, ids, mapping, proxy
 from gatecrash.emulator.exchange import Exchange
 from gatecrash.emulator.execlog import java_map, masked_headers
 from gatecrash.emulator.lambdas import (
@@ -49,22 +50,8 @@ from gatecrash.emulator.model import Integration, IntegrationResponse, Integrati
 from gatecrash.emulator.responses import GatewayError
 from gatecrash.emulator.templates import TemplateCache, TemplateError, TemplateVariables, is_static, nested_context
 
-# Hop-by-hop headers never cross a proxy (RFC 9110 section 7.6.1); the others are the gateway's own.
-_NOT_FORWARDED = frozenset(
-    {
-        "host",
-        "connection",
-        "keep-alive",
-        "transfer-encoding",
-        "te",
-        "trailer",
-        "upgrade",
-        "proxy-authorization",
-        "proxy-authenticate",
-        "content-length",
-    }
-)
-_NOT_RETURNED = frozenset({"connection", "keep-alive", "transfer-encoding", "content-length", "date", "server"})
+# httpx's own request headers: the gateway sends none of them unless the request has it.
+_CLIENT_DEFAULTS = ("accept", "accept-encoding", "connection", "user-agent")
 _STAGE_VARIABLE = re.compile(r"\$\{stageVariables\.([A-Za-z0-9_.:-]+)\}")
 _TRANSFORM_REQUEST = "Execution failed due to configuration error: Unable to transform request"
 _TRANSFORM_RESPONSE = "Execution failed due to configuration error: Unable to transform response"
@@ -124,6 +111,9 @@ class IntegrationRunner:
         return self._client
 
     async def run(self, exchange: Exchange, integration: Integration) -> Result:
+        if headerrules.refused_mapping(integration.type, integration.request_parameters) is not None:
+            # Recorded 500 for every call of such a method (headerrules.py); no execution line is known.
+            return GatewayError("API_CONFIGURATION_ERROR")
         if integration.type is IntegrationType.AWS_PROXY:
             return await self._lambda_proxy(exchange, integration)
         if integration.type is IntegrationType.HTTP_PROXY:
@@ -225,6 +215,7 @@ class IntegrationRunner:
                 user=credential.user_id,
             )
         context = {
+            "deploymentId": ids.resource_id(f"deployment {stage.rest_api_id} {stage.stage_name}"),
             "resourceId": ids.resource_id(exchange.method.resource_path),
             "resourcePath": exchange.method.resource_path,
             "httpMethod": exchange.http_method,
@@ -249,7 +240,7 @@ class IntegrationRunner:
                 resource_path=exchange.method.resource_path,
                 path=exchange.path,
                 http_method=exchange.http_method,
-                headers=exchange.headers,
+                headers=self._event_headers(exchange),
                 query=exchange.query,
                 path_parameters=exchange.path_parameters,
                 stage_variables=stage.variables,
@@ -258,6 +249,18 @@ class IntegrationRunner:
                 request_context=context,
             )
         )
+
+    def _event_headers(self, exchange: Exchange) -> list[tuple[str, str]]:
+        """The client's headers less those the gateway drops, plus the ones it adds (recorded:
+        X-Amzn-Trace-Id and X-Forwarded-For/-Port/-Proto in every event; headerrules.py)."""
+        forwarded_for = exchange.header("x-forwarded-for")
+        return [
+            *headerrules.proxy_event_headers(exchange.headers),
+            ("X-Amzn-Trace-Id", exchange.trace_id),
+            ("X-Forwarded-For", f"{forwarded_for}, {exchange.source_ip}" if forwarded_for else exchange.source_ip),
+            ("X-Forwarded-Port", str(exchange.server_port)),
+            ("X-Forwarded-Proto", exchange.scheme),
+        ]
 
     async def _lambda_proxy(self, exchange: Exchange, integration: Integration) -> Result:
         stage = self._stage
@@ -383,10 +386,10 @@ class IntegrationRunner:
         path_values.update(self._mapped(exchange, integration, "path"))
         for name, value in path_values.items():
             uri = uri.replace("{" + name + "}", value).replace("{" + name + "+}", value)
-        if integration.type is IntegrationType.HTTP_PROXY:
-            query = list(exchange.query)
-        else:
-            query = list(self._mapped(exchange, integration, "querystring").items())
+        # The URI's own query string first, then (HTTP_PROXY) the client's, then the mapped parameters;
+        # a name repeated keeps every value (recorded: test_http_proxy_integration_request_data_mappings).
+        query = list(exchange.query) if integration.type is IntegrationType.HTTP_PROXY else []
+        query += list(self._mapped(exchange, integration, "querystring").items())
         return uri, query
 
     def _rerouted(self, url: httpx.URL) -> httpx.URL:
@@ -402,13 +405,29 @@ class IntegrationRunner:
         # so the call fails as a network error instead of reaching the definition's real host.
         return url.copy_with(scheme=target.scheme, host=target.host or "unset-stage-variable.invalid", port=target.port)
 
+    def _endpoint_headers(self, exchange: Exchange, integration: Integration, payload: bytes) -> list[tuple[str, str]]:
+        """What the gateway sends an HTTP endpoint (recorded; headerrules.py): HTTP_PROXY passes the
+        client's headers on, with mapped ones in their place; HTTP sends the mapped ones and
+        `Accept: application/json`, `User-Agent: AmazonAPIGateway_<api id>` unless mapped, and the
+        body's content type; both add x-amzn-apigateway-api-id and X-Amzn-Trace-Id."""
+        mapped = headerrules.mapped_headers(self._mapped(exchange, integration, "header"))
+        names = {name.lower() for name, _ in mapped}
+        api_id = self._stage.rest_api_id
+        if integration.type is IntegrationType.HTTP_PROXY:
+            passed = [(n, v) for n, v in headerrules.http_proxy_headers(exchange.headers) if n.lower() not in names]
+            headers = passed + mapped
+        else:
+            defaults = [("Accept", "application/json"), ("User-Agent", f"AmazonAPIGateway_{api_id}")]
+            if payload:
+                defaults.append(("Content-Type", exchange.header("content-type") or "application/json"))
+            headers = [(n, v) for n, v in defaults if n.lower() not in names] + mapped
+        headers.append(("x-amzn-apigateway-api-id", api_id))
+        headers.append(("X-Amzn-Trace-Id", exchange.trace_id))
+        return headers
+
     async def _http_call(self, exchange: Exchange, integration: Integration, payload: bytes) -> Result:
         uri, query = self._target(exchange, integration)
-        if integration.type is IntegrationType.HTTP_PROXY:
-            headers = [(n, v) for n, v in exchange.headers if n.lower() not in _NOT_FORWARDED]
-        else:
-            headers = list(self._mapped(exchange, integration, "header").items())
-        headers.append(("X-Amzn-Trace-Id", exchange.trace_id))
+        headers = self._endpoint_headers(exchange, integration, payload)
         method = (integration.http_method or exchange.http_method).upper()
         if method == "ANY":
             method = exchange.http_method
@@ -416,7 +435,10 @@ class IntegrationRunner:
         exchange.write_data(f"Endpoint request headers: {masked_headers(headers)}")
         exchange.write_data("Endpoint request body after transformations: " + payload.decode("utf-8", errors="replace"))
         try:
-            url = httpx.URL(uri, params=query or None)
+            url = httpx.URL(uri)
+            if query:
+                added = urlencode(query)
+                url = url.copy_with(query=(f"{url.query.decode('ascii')}&{added}" if url.query else added).encode())
             if url.scheme not in ("http", "https") or not url.host:
                 raise ValueError(uri)
         except (ValueError, httpx.InvalidURL):
@@ -430,7 +452,11 @@ class IntegrationRunner:
         started = time.monotonic()
         try:
             async with asyncio.timeout(integration.timeout_in_millis / 1000):
-                response = await self._http().request(method, self._rerouted(url), headers=headers, content=payload)
+                request = self._http().build_request(method, self._rerouted(url), headers=headers, content=payload)
+                for name in _CLIENT_DEFAULTS:
+                    if not any(given.lower() == name for given, _ in headers):
+                        request.headers.pop(name, None)  # httpx's defaults, which the gateway does not send
+                response = await self._http().send(request)
         except TimeoutError:
             exchange.integration_latency = _ms(started)
             return internal_error("INTEGRATION_TIMEOUT", "Execution failed due to a timeout error", exchange)
@@ -453,7 +479,7 @@ class IntegrationRunner:
         exchange.write_data(
             "Endpoint response body before transformations: " + response.content.decode("utf-8", errors="replace")
         )
-        returned = tuple((n, v) for n, v in response.headers.multi_items() if n.lower() not in _NOT_RETURNED)
+        returned = tuple(headerrules.remapped(response.headers.multi_items()))
         if integration.type is IntegrationType.HTTP_PROXY:
             return MethodResponse(response.status_code, returned, response.content)
         backend_headers: dict[str, list[str]] = {}
@@ -599,7 +625,7 @@ class IntegrationRunner:
             value = mapping.response_header(source, backend_headers, body, (context or {}).get, self._stage.variables)
             if value is not None:
                 headers.append((target.removeprefix("method.response.header."), value))
-        return headers
+        return headerrules.remapped(headers)
 
 
 def _mock_status(transformed: Transformed) -> str | None:

@@ -3,6 +3,12 @@
 A literal segment beats a `{param}` segment, which beats a greedy `{name+}` tail; a method
 defined for the exact HTTP verb beats `ANY` on the same resource (AWS docs, "Set up a proxy
 integration with a proxy resource": a more specific resource wins over `{proxy+}`).
+
+Recorded against AWS (LocalStack test_apigateway_common / test_apigateway_lambda snapshots):
+- a verb the most specific resource lacks goes to a greedy resource that has it (OPTIONS /test, where
+  /test has only POST, answered by /{proxy+}'s OPTIONS); with no such resource it is a 403;
+- a greedy parameter keeps the path as sent, doubled slashes included (`proxy-value//double-slash`),
+  less a trailing slash (`/proxy-value/` binds `proxy-value`).
 """
 
 from __future__ import annotations
@@ -40,6 +46,15 @@ def _split(path: str) -> list[str]:
     return [segment for segment in path.split("/") if segment]
 
 
+def _tail(path: str, skip: int) -> str:
+    """The path after its first `skip` segments, as sent (inner doubled slashes kept), less the slashes
+    around it."""
+    rest = path.lstrip("/")
+    for _ in range(skip):
+        rest = rest.split("/", 1)[1].lstrip("/") if "/" in rest else ""
+    return rest.rstrip("/")
+
+
 class Router:
     def __init__(self, methods: Iterable[Method]) -> None:
         by_path: dict[str, dict[str, Method]] = {}
@@ -55,25 +70,28 @@ class Router:
         """The method serving `http_method path`, or None (API Gateway answers 403 then)."""
         segments = _split(path)
         verb = http_method.upper()
+        matched = False
         for resource in self._resources:
-            parameters = _bind(resource.segments, segments)
+            greedy = bool(resource.segments) and resource.segments[-1][0] == _GREEDY
+            if matched and not greedy:
+                continue  # past the most specific resource, only a greedy one may take the verb
+            parameters = _bind(resource.segments, segments, path)
             if parameters is None:
                 continue
-            # The most specific resource decides; a verb it lacks is not looked for elsewhere
-            # (an unknown method on a known path is a 403, recorded: apigw-reference.md).
             method = resource.methods.get(verb) or resource.methods.get("ANY")
-            return RouteMatch(method, parameters) if method is not None else None
+            if method is not None:
+                return RouteMatch(method, parameters)
+            matched = True
         return None
 
 
-def _bind(pattern: tuple[tuple[int, str], ...], segments: list[str]) -> dict[str, str] | None:
+def _bind(pattern: tuple[tuple[int, str], ...], segments: list[str], path: str) -> dict[str, str] | None:
     parameters: dict[str, str] = {}
     for index, (kind, name) in enumerate(pattern):
         if kind == _GREEDY:
-            rest = segments[index:]
-            if not rest:
+            if index >= len(segments):
                 return None
-            parameters[name] = "/".join(rest)
+            parameters[name] = _tail(path, index)
             return parameters
         if index >= len(segments):
             return None
