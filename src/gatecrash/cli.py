@@ -26,6 +26,7 @@ from rich.text import Text
 
 from gatecrash import __version__, settings
 from gatecrash.awssession import aws_session, region_of
+from gatecrash.canary.schedule import DEFAULT_HOURLY_CEILING, check_every
 from gatecrash.catalogue import Catalogue, load_catalogue
 from gatecrash.errors import (
     ConfigError,
@@ -595,6 +596,14 @@ def _seconds(text: str) -> float:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _every(text: str) -> float:
+    """A canary interval: a duration of at least a second."""
+    try:
+        return check_every(settings.parse_duration(text))
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
 def _run(args: argparse.Namespace) -> int:
     catalogue, loaded = _load(args.scenarios or [_demo(args)])
     scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
@@ -864,10 +873,22 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     when = canary.add_mutually_exclusive_group(required=True)
     when.add_argument("--once", action="store_true", help="one run, then exit (0 when no probe failed, else 1)")
-    when.add_argument("--every", type=_seconds, metavar="DURATION", help="run every DURATION, e.g. 5m")
+    when.add_argument("--every", type=_every, metavar="DURATION", help="run every DURATION (at least 1s), e.g. 5m")
     canary.add_argument("--jitter", default="10%", help="move each start by up to this share of --every (10%%)")
     canary.add_argument("--timeout", type=_seconds, default=120.0, metavar="DURATION", help="per run (2m)")
-    canary.add_argument("--retries", type=_count, default=2, help="retries of a failed probe before it counts (2)")
+    canary.add_argument(
+        "--retries",
+        type=_count,
+        default=2,
+        help="retries of a failed probe before it counts (2); a run and its retries share the scenario's limits",
+    )
+    canary.add_argument(
+        "--max-requests-per-hour",
+        type=_count,
+        default=DEFAULT_HOURLY_CEILING,
+        metavar="N",
+        help=f"the schedule's ceiling: requests of every run and retry in any hour ({DEFAULT_HOURLY_CEILING})",
+    )
     canary.add_argument("--namespace", default="Gatecrash", help="the CloudWatch namespace (Gatecrash)")
     canary.add_argument("--dimensions", default="", help="also publish per probe and/or mode: probe,mode")
     canary.add_argument(
@@ -906,6 +927,12 @@ def _canary(args: argparse.Namespace) -> int:
     if len(loaded) != 1:
         raise _UsageError(f"{args.scenario}: a canary runs one scenario; name one file")
     scenarios = [_with_aws_options(loaded[0], args)]
+    needed = min(scenarios[0].planned_requests, scenarios[0].limits.max_requests)
+    if needed > args.max_requests_per_hour:
+        raise _UsageError(
+            f"{args.scenario}: a run sends {needed} requests, more than --max-requests-per-hour "
+            f"{args.max_requests_per_hour}: raise the ceiling or send fewer"
+        )
     try:
         options = CanaryOptions(
             every_s=None if args.once else args.every,
@@ -919,6 +946,7 @@ def _canary(args: argparse.Namespace) -> int:
             publish=not args.no_metrics,
             on_stop=OnStop(args.on_stop),
             run=RunOptions(logs_deadline_s=args.logs_deadline),
+            max_per_hour=args.max_requests_per_hour,
         )
     except ValueError as exc:
         raise _UsageError(str(exc)) from exc

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import asyncio
-import time
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
@@ -25,6 +25,7 @@ from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
 from gatecrash.errors import EnvironmentProblem, LogsError
 from gatecrash.load.phase import LoadOptions, LoadOutcome, failed_load, run_load
+from gatecrash.runner.budget import Budget
 from gatecrash.runner.fire import Progress, Runner, StepRecord
 from gatecrash.runner.signing import AwsKeys
 from gatecrash.runner.verdict import StepResult, Verdict, judge
@@ -78,23 +79,29 @@ def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions =
 
 
 def run_on_target(
-    scenario: Scenario, target: LiveTarget, catalogue: Catalogue, options: RunOptions = RunOptions()
+    scenario: Scenario,
+    target: LiveTarget,
+    catalogue: Catalogue,
+    options: RunOptions = RunOptions(),
+    budget: Budget | None = None,
 ) -> RunResult:
-    """One run against a target that is already open: a canary keeps one open for all its runs."""
+    """One run against a target that is already open: a canary keeps one open for all its runs.
+
+    `budget` caps everything the run sends (a canary passes one that also covers the run's retries);
+    by default the scenario's `limits`."""
     secrets = resolve_secrets(scenario, target)
-    runner = Runner(scenario, target, secrets, options.progress)
+    budget = budget if budget is not None else Budget.of(scenario.limits)
+    run_id = uuid.uuid4().hex[:12]
     started = datetime.now(UTC)
-    records, loads = _fire(scenario, target, secrets, runner.run_id, catalogue, options)
+    records, loads = _fire(scenario, target, secrets, run_id, catalogue, options, budget)
     finished = datetime.now(UTC)
     results = [judge(record, catalogue.get(record.step.mode)) for record in records if record is not None]
-    if options.correlate and not _none_reached(results):
-        results = _correlated(results, target, catalogue, started, finished, options)
-    else:
+    if not options.correlate:
         results = [mark_skipped(result) for result in results]
+    elif not _none_reached(results):
+        results = _correlated(results, target, catalogue, started, finished, options)
     results = _in_order(scenario.steps, results, [result for result, _ in loads])
-    return RunResult(
-        scenario, target, runner.run_id, started, finished, tuple(results), loads=tuple(o for _, o in loads if o)
-    )
+    return RunResult(scenario, target, run_id, started, finished, tuple(results), loads=tuple(o for _, o in loads if o))
 
 
 def recorrelate(
@@ -111,33 +118,51 @@ def recorrelate(
 
 
 def _fire(
-    scenario: Scenario, target: LiveTarget, secrets: Secrets, run_id: str, catalogue: Catalogue, options: RunOptions
+    scenario: Scenario,
+    target: LiveTarget,
+    secrets: Secrets,
+    run_id: str,
+    catalogue: Catalogue,
+    options: RunOptions,
+    budget: Budget,
 ) -> tuple[list[StepRecord], list[tuple[StepResult, LoadOutcome | None]]]:
-    """Probes and bursts on the httpx runner, load phases on locust, in the scenario's order."""
+    """Probes and bursts on the httpx runner, load phases on locust, in the scenario's order, all
+    drawing on one budget."""
     records: list[StepRecord] = []
     loads: list[tuple[StepResult, LoadOutcome | None]] = []
     batch: list[Step] = []
-    deadline = time.monotonic() + scenario.limits.max_duration_s
     for step in (*scenario.steps, None):
         if step is not None and not isinstance(step, LoadPhase):
             batch.append(step)
             continue
         if batch:
-            part = Runner(replace(scenario, steps=tuple(batch)), target, secrets, options.progress, run_id)
+            part = Runner(replace(scenario, steps=tuple(batch)), target, secrets, options.progress, run_id, budget)
             records.extend(asyncio.run(part.run()))
             batch = []
         if step is not None:
-            # The scenario's max-duration bounds the phase too.
-            remaining = max(0.0, deadline - time.monotonic())
-            phase = replace(step, max_duration_s=min(step.max_duration_s, remaining))
-            loads.append(_load(phase, target, secrets, run_id, catalogue, options))
+            loads.append(_load(step, target, secrets, run_id, catalogue, options, budget))
     return records, loads
 
 
 def _load(
-    phase: LoadPhase, target: LiveTarget, secrets: Secrets, run_id: str, catalogue: Catalogue, options: RunOptions
+    step: LoadPhase,
+    target: LiveTarget,
+    secrets: Secrets,
+    run_id: str,
+    catalogue: Catalogue,
+    options: RunOptions,
+    budget: Budget,
 ) -> tuple[StepResult, LoadOutcome | None]:
-    mode = catalogue.get(phase.mode)
+    mode = catalogue.get(step.mode)
+    refusal = budget.refusal()
+    if refusal is not None:
+        return StepResult(StepRecord(step, ()), mode, Verdict.ERROR, refusal), None
+    # What is left of the run's budget bounds the phase; what it sent is charged after.
+    phase = replace(
+        step,
+        max_requests=min(step.max_requests, budget.remaining),
+        max_duration_s=min(step.max_duration_s, budget.time_left()),
+    )
     deadline = None
     if options.correlate:
         deadline = options.logs_deadline_s
@@ -147,6 +172,7 @@ def _load(
         result, outcome = run_load(phase, mode, target, secrets, run_id, options.load, deadline)
     except EnvironmentProblem as exc:
         return failed_load(phase, mode, exc), None
+    budget.charge(outcome.sent)
     if options.progress is not None:
         options.progress(phase, outcome.sent)
     return result, outcome
@@ -170,9 +196,8 @@ def resolve_secrets(scenario: Scenario, target: LiveTarget) -> Secrets:
 
 
 def _none_reached(results: Sequence[StepResult]) -> bool:
-    """Every request that was sent got no answer: nothing to look for in the logs."""
-    sent = [o for r in results for o in r.record.observations if not (o.error or "").startswith("not sent")]
-    return bool(sent) and all(o.status is None for o in sent)
+    """No request got an answer (none was sent, or every one failed): nothing to look for in the logs."""
+    return all(o.status is None for r in results for o in r.record.observations)
 
 
 def _correlated(

@@ -66,7 +66,9 @@ CREATE TABLE IF NOT EXISTS pending (
     result TEXT NOT NULL
 );
 """
-_MIGRATIONS = (_V1, _V2)
+# Version 3: how many requests each run (and its retries) sent, for the schedule's hourly ceiling.
+_V3 = "ALTER TABLE runs ADD COLUMN sent INTEGER NOT NULL DEFAULT 0;"
+_MIGRATIONS = (_V1, _V2, _V3)
 SCHEMA_VERSION = len(_MIGRATIONS)
 
 
@@ -96,8 +98,17 @@ class History:
         """`run`, and `pending` in place of what was pending, in one transaction."""
         with self._connection() as connection:
             connection.execute(
-                "INSERT INTO runs VALUES (?, ?, ?, ?, ?, ?)",
-                (run.number, run.scenario, run.started.isoformat(), run.duration_s, run.status.value, run.note),
+                "INSERT INTO runs (number, scenario, started, duration_s, status, note, sent) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                (
+                    run.number,
+                    run.scenario,
+                    run.started.isoformat(),
+                    run.duration_s,
+                    run.status.value,
+                    run.note,
+                    run.sent,
+                ),
             )
             connection.executemany(
                 "INSERT INTO probes VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
@@ -166,7 +177,9 @@ class History:
 
     def runs(self) -> list[CanaryRun]:
         with self._connection() as connection:
-            rows = connection.execute("SELECT * FROM runs ORDER BY number").fetchall()
+            rows = connection.execute(
+                "SELECT number, scenario, started, duration_s, status, note, sent FROM runs ORDER BY number"
+            ).fetchall()
             probes = connection.execute("SELECT * FROM probes ORDER BY run, position").fetchall()
         by_run: dict[int, list[ProbeOutcome]] = {}
         for run, _, name, mode, verdict, reason, evidence, attempts, statuses in probes:
@@ -183,9 +196,19 @@ class History:
                 RunStatus(status),
                 tuple(by_run.get(number, ())),
                 note,
+                sent,
             )
-            for number, scenario, started, duration_s, status, note in rows
+            for number, scenario, started, duration_s, status, note, sent in rows
         ]
+
+    def sends(self, scenario: str) -> list[tuple[float, int]]:
+        """Per run of `scenario` that sent anything: when it ended (epoch seconds) and how many requests
+        it sent, for the hourly ceiling of a canary restarted (or run --once) within the hour."""
+        with self._connection() as connection:
+            rows = connection.execute(
+                "SELECT started, duration_s, sent FROM runs WHERE scenario = ? AND sent > 0", (scenario,)
+            ).fetchall()
+        return [(datetime.fromisoformat(started).timestamp() + duration_s, sent) for started, duration_s, sent in rows]
 
 
 def _migrate(connection: sqlite3.Connection) -> None:

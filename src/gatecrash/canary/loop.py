@@ -27,9 +27,10 @@ from gatecrash.canary.execute import Pending, attempt
 from gatecrash.canary.history import History
 from gatecrash.canary.model import CanaryRun, RunStatus
 from gatecrash.canary.page import write_page
-from gatecrash.canary.schedule import next_start
+from gatecrash.canary.schedule import DEFAULT_HOURLY_CEILING, HourlyCeiling, next_start
 from gatecrash.catalogue import Catalogue
 from gatecrash.run import RunOptions
+from gatecrash.runner.budget import SCENARIO_REQUESTS, Budget
 from gatecrash.scenario.model import Scenario
 from gatecrash.target import LiveTarget
 
@@ -58,6 +59,9 @@ class CanaryOptions:
     max_runs: int | None = None  # stop after this many runs (tests; None: until stopped)
     on_stop: OnStop = OnStop.FINISH
     run: RunOptions = field(default_factory=RunOptions)
+    # The schedule's own cap on requests in any hour, over every run and retry (and, through the
+    # history, over restarts and --once runs of the same scenario).
+    max_per_hour: int = DEFAULT_HOURLY_CEILING
 
 
 OnRun = Callable[[CanaryRun], None]
@@ -90,9 +94,25 @@ def run_canary(
     done: list[CanaryRun] = []
     # What the last completed run left UNCONFIRMED, this process's or a previous one's (a restart).
     pending = history.pending(scenario, catalogue)
+    ceiling = HourlyCeiling(options.max_per_hour, history.sends(scenario.name))
+    needed = min(scenario.planned_requests, scenario.limits.max_requests, options.max_per_hour)
     start = time.monotonic()
     while not stop.is_set():
-        run, left = _one_run(scenario, target, catalogue, options, abandoning, history.next_number(), pending)
+        late = ceiling.wait_for(needed, time.time())
+        if late > 0 and options.every_s is not None:
+            stop.wait(late)  # the schedule waits for the hour to free enough requests
+            if stop.is_set():
+                break
+        if late > 0 and options.every_s is None:
+            run, left = _not_run(scenario, history.next_number(), ceiling, needed), pending
+        else:
+            budget = _budget(scenario, ceiling.allowance(time.time()), options.max_per_hour)
+            run, left = _one_run(
+                scenario, target, catalogue, options, abandoning, history.next_number(), pending, budget
+            )
+            ceiling.record(time.time(), run.sent)
+            if late > 0:
+                run = _noted(run, f"started {late:.0f}s late: the hourly ceiling of {options.max_per_hour} requests")
         if run.status is RunStatus.COMPLETED:
             pending = left  # otherwise the re-check did not happen: it stays for the next run
         run = _published(run, client, options)
@@ -106,6 +126,28 @@ def run_canary(
         start = next_start(start, options.every_s or 0.0, options.jitter, random.random(), time.monotonic())
         stop.wait(max(0.0, start - time.monotonic()))
     return done
+
+
+def _budget(scenario: Scenario, allowance: int, ceiling: int) -> Budget:
+    """One run's budget: the scenario's limits, within what the hourly ceiling still allows."""
+    limits = scenario.limits
+    if allowance < limits.max_requests:
+        return Budget(allowance, limits.max_duration_s, requests_cap=f"the canary's hourly ceiling ({ceiling})")
+    return Budget(limits.max_requests, limits.max_duration_s, requests_cap=SCENARIO_REQUESTS)
+
+
+def _not_run(scenario: Scenario, number: int, ceiling: HourlyCeiling, needed: int) -> CanaryRun:
+    """A --once run the hourly ceiling leaves no room for: an error, so that cron's log shows it."""
+    allowance = ceiling.allowance(time.time())
+    note = (
+        f"not run: the hourly ceiling of {ceiling.limit} requests leaves {allowance} this hour and a run needs "
+        f"{needed} (--max-requests-per-hour, or a longer interval between runs)"
+    )
+    return CanaryRun(number, scenario.name, datetime.now(UTC), 0.0, RunStatus.ERROR, note=note)
+
+
+def _noted(run: CanaryRun, note: str) -> CanaryRun:
+    return replace(run, note=f"{run.note}; {note}" if run.note else note)
 
 
 def _finished(options: CanaryOptions, done: list[CanaryRun], last: CanaryRun) -> bool:
@@ -122,16 +164,18 @@ def _one_run(
     abandoning: Callable[[], bool],
     number: int,
     pending: Pending | None,
+    budget: Budget,
 ) -> tuple[CanaryRun, Pending | None]:
     started, clock = datetime.now(UTC), time.monotonic()
     box: list[tuple[CanaryRun, Pending | None]] = []
 
     def work() -> None:
         try:
-            box.append(attempt(scenario, target, catalogue, options.retries, number, options.run, pending))
+            box.append(attempt(scenario, target, catalogue, options.retries, number, options.run, pending, budget))
         except Exception as exc:  # a canary outlives one bad run: record it and go on
             elapsed = time.monotonic() - clock
-            box.append((CanaryRun(number, scenario.name, started, elapsed, RunStatus.ERROR, note=repr(exc)), None))
+            run = CanaryRun(number, scenario.name, started, elapsed, RunStatus.ERROR, note=repr(exc), sent=budget.spent)
+            box.append((run, None))
 
     # A daemon: an abandoned or timed-out run must not keep the process alive.
     worker = threading.Thread(target=work, name=f"canary-run-{number}", daemon=True)
@@ -140,14 +184,25 @@ def _one_run(
         worker.join(_POLL_S)
         elapsed = time.monotonic() - clock
         if abandoning() and worker.is_alive():
+            budget.close("the canary run was abandoned")  # the worker sends nothing more
             abandoned = CanaryRun(
-                number, scenario.name, started, elapsed, RunStatus.ABANDONED, note="stopped by a signal"
+                number,
+                scenario.name,
+                started,
+                elapsed,
+                RunStatus.ABANDONED,
+                note="stopped by a signal",
+                sent=budget.spent,
             )
             return abandoned, None
         if elapsed > options.timeout_s and worker.is_alive():
-            _drain(worker, abandoning)  # the next run must not overlap this one
             note = f"ran past the {options.timeout_s:g}s timeout"
-            return CanaryRun(number, scenario.name, started, elapsed, RunStatus.TIMED_OUT, note=note), None
+            budget.close(f"the canary run {note}")
+            _drain(worker, abandoning)  # the next run must not overlap this one
+            timed_out = CanaryRun(
+                number, scenario.name, started, elapsed, RunStatus.TIMED_OUT, note=note, sent=budget.spent
+            )
+            return timed_out, None
     return box[0]
 
 

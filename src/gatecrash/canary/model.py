@@ -56,6 +56,7 @@ class CanaryRun:
     status: RunStatus
     probes: tuple[ProbeOutcome, ...] = ()
     note: str = ""
+    sent: int = 0  # requests the run and its retries sent (what the hourly ceiling counts)
 
     @property
     def succeeded(self) -> int:

@@ -4,7 +4,8 @@ Probes run concurrently up to the scenario's `concurrency`, each on a client of 
 small pool (one httpx.AsyncClient's throughput collapses as requests in flight rise,
 encode/httpx#3215; clients sharing one SSLContext do not). A burst waits for the probes before
 it, runs alone, and holds back the probes after it. Safety rails: no request is sent past the
-scenario's `max-requests` or `max-duration`; such requests are recorded as not sent.
+run's `Budget` (the scenario's `max-requests` and `max-duration`, shared with the run's load phases
+and a canary's retries); such requests are recorded as not sent.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ import httpx
 
 from gatecrash.credentials import Secrets
 from gatecrash.runner import redact
+from gatecrash.runner.budget import Budget
 from gatecrash.runner.build import WireRequest, build
 from gatecrash.runner.burst import BurstAnswer, release
 from gatecrash.runner.record import Observation, SentRequest, excerpt, kept_headers
@@ -36,22 +38,6 @@ class StepRecord:
     release_spread_ms: float | None = None  # bursts: first to last request leaving
 
 
-class _Budget:
-    """The scenario's caps on requests and time, shared by every sender."""
-
-    def __init__(self, max_requests: int, max_duration_s: float) -> None:
-        self.remaining = max_requests
-        self.deadline = time.monotonic() + max_duration_s
-
-    def take(self, count: int = 1) -> str | None:
-        if time.monotonic() > self.deadline:
-            return "not sent: the scenario's max-duration was reached"
-        if count > self.remaining:
-            return "not sent: the scenario's max-requests was reached"
-        self.remaining -= count
-        return None
-
-
 class Runner:
     def __init__(
         self,
@@ -60,6 +46,7 @@ class Runner:
         secrets: Secrets,
         progress: Progress | None = None,
         run_id: str | None = None,
+        budget: Budget | None = None,
     ) -> None:
         self.scenario = scenario
         self.target = target
@@ -67,7 +54,8 @@ class Runner:
         self.progress = progress
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self._tls = ssl.create_default_context()
-        self._budget = _Budget(scenario.limits.max_requests, scenario.limits.max_duration_s)
+        # The run's (shared with its other batches, load phases and retries), else the scenario's own.
+        self._budget = budget if budget is not None else Budget.of(scenario.limits)
         self._secret_values = secrets.values()
 
     async def run(self) -> list[StepRecord]:
