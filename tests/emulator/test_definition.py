@@ -844,3 +844,32 @@ def test_any_damaged_value_gives_a_definition_error_not_a_crash(name: str) -> No
                 parse_definition(replaced(document, path, junk), name)
             except DefinitionError as error:
                 assert error.problems
+
+
+def test_a_model_named_by_its_api_gateway_url_is_the_model(tmp_path: Path) -> None:
+    # AWS docs "Data models for REST APIs" (a model refers to another by
+    # https://apigateway.amazonaws.com/restapis/{id}/models/{name}); recorded: LocalStack
+    # test_api_gateway_request_validator_with_ref_models (parity case ls-common-validator-ref-models).
+    url = "https://apigateway.amazonaws.com/restapis/a1b2c3/models/Pet"
+    document = {
+        "openapi": "3.0.1",
+        "info": {"title": "t", "version": "1"},
+        "components": {
+            "schemas": {"Pet": {"type": "object", "required": ["a"]}, "Pets": {"type": "array", "items": {"$ref": url}}}
+        },
+        "paths": {
+            "/pets": {
+                "post": {
+                    "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Pets"}}}},
+                    "responses": {"200": {"description": "ok"}},
+                }
+            }
+        },
+    }
+    path = tmp_path / "api.json"
+    path.write_text(json.dumps(document))
+    [method] = load_definition(path).methods
+    assert method.request_models["application/json"] == {
+        "type": "array",
+        "items": {"type": "object", "required": ["a"]},
+    }

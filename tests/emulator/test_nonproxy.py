@@ -243,3 +243,41 @@ def test_mock_status_from_the_request_template_and_content_handling(emulator: An
     assert (missing.status_code, missing.content) == (404, b'{"missing": "yes"}')
     found = client.get("/m")
     assert (found.status_code, found.content) == (200, b"aGk=")  # CONVERT_TO_TEXT: base64 of the body
+
+
+def test_context_overrides_set_in_a_request_template_reach_the_response(emulator: Any) -> None:  # noqa: F811
+    # Recorded against AWS (LocalStack test_integration_mock_with_response_override_in_request_template
+    # and ..._request_overrides_in_response_template): a status the method does not declare (444), a
+    # header, and any other key, read back in the response template.
+    request = (
+        "#set($context.responseOverride.status = 444)\n"
+        '#set($context.responseOverride.header.foo = "bar")\n'
+        '#set($context.requestOverride.path.body = "carried")\n'
+        '{"statusCode": 200}'
+    )
+    response = '{"status": "$context.responseOverride.status", "body": "$context.requestOverride.path.body"}'
+    mock = {
+        "type": "mock",
+        "requestTemplates": {"application/json": request},
+        "responses": {"default": {"statusCode": "200", "responseTemplates": {"application/json": response}}},
+    }
+    document = definition(
+        {"/o": {"get": {"responses": {"200": {"description": "ok"}}, "x-amazon-apigateway-integration": mock}}}
+    )
+    _, client = emulator(document)
+    answer = client.get("/o")
+    assert answer.status_code == 444 and answer.headers["foo"] == "bar"
+    assert answer.json() == {"status": "444", "body": "carried"}
+
+
+def test_a_lambda_integration_whose_method_is_not_post_is_500(emulator: Any, tmp_path: Any) -> None:  # noqa: F811
+    # Lambda's Invoke is a POST (recorded: LocalStack test_lambda_aws_proxy_integration_non_post_method).
+    arn = "arn:aws:lambda:us-east-1:123456789012:function:f"
+    uri = f"arn:aws:apigateway:us-east-1:lambda:path/2015-03-31/functions/{arn}/invocations"
+    integration = {"type": "aws_proxy", "httpMethod": "GET", "uri": uri}
+    (tmp_path / "h.py").write_text("def ok(event, context):\n    return {'statusCode': 200}\n")
+    side = "functions:\n  f: {handler: 'h:ok'}\n"
+    document = definition({"/f": {"get": {"x-amazon-apigateway-integration": integration}}})
+    _, client = emulator(document, side)
+    answer = client.get("/f")
+    assert answer.status_code == 500 and answer.json() == {"message": "Internal server error"}

@@ -354,8 +354,17 @@ def _child(node: Any, segment: str) -> tuple[bool, Any, str | int]:
     return False, None, segment
 
 
+# A model named by its API Gateway URL, as one model refers to another (AWS docs "Data models for REST
+# APIs": `"$ref": "https://apigateway.amazonaws.com/restapis/{restapi_id}/models/{model_name}"`;
+# recorded: LocalStack test_api_gateway_request_validator_with_ref_models and ..._one_ofmodels).
+_MODEL_URL = re.compile(r"^https://apigateway\.amazonaws\.com/restapis/[^/]+/models/([^/#?]+)$")
+
+
 def _lookup_ref(context: _Context, ref: str, where: JsonPath) -> tuple[Any, JsonPath] | None:
     """The value a local `$ref` points to and its own path; None, reported, when there is none."""
+    model = _MODEL_URL.match(ref)
+    if model is not None:
+        ref = ("#/definitions/" if context.dialect.swagger2 else "#/components/schemas/") + model.group(1)
     if not ref.startswith("#"):
         context.log.add(
             where,

@@ -61,6 +61,8 @@ class Exchange:
     authorizer_integration_latency: int | None = None
     authorizer_request_id: str | None = None
     secrets: list[str] = field(default_factory=list)
+    # $context.requestOverride / responseOverride: made when a template first needs them.
+    _overrides: dict[str, dict[str, Any]] | None = None
 
     def header(self, name: str) -> str | None:
         lowered = name.lower()
@@ -136,6 +138,23 @@ class Exchange:
             }
         )
         return values
+
+    def overrides(self) -> dict[str, dict[str, Any]]:
+        """The request's `$context.requestOverride` and `responseOverride` maps, shared by its templates."""
+        if self._overrides is None:
+            self._overrides = {
+                "requestOverride": {"header": {}, "querystring": {}, "path": {}},
+                "responseOverride": {"header": {}},
+            }
+        return self._overrides
+
+    @property
+    def response_override(self) -> dict[str, Any] | None:
+        """What the templates set in `$context.responseOverride` (None: nothing)."""
+        if self._overrides is None:
+            return None
+        override = self._overrides["responseOverride"]
+        return override if override.get("header") or len(override) > 1 else None
 
     def context_values(self, api_id: str, stage: str, account_id: str, redact: bool = False) -> dict[str, str]:
         """`$context` variables by name (without the `$context.` prefix); unset ones are absent.

@@ -282,6 +282,8 @@ class _Walker:
     # --- $ref to other files ------------------------------------------------------------------
 
     def _external_ref(self, ref: str, where: JsonPath, file: _File) -> Any:
+        if ref.startswith("https://apigateway.amazonaws.com/restapis/"):
+            return {"$ref": ref}  # a model of the API by its URL: definition.py resolves it to the model
         if re.match(r"^[a-z][a-z0-9+.-]*://", ref, re.IGNORECASE):
             file.log.add(
                 where,

@@ -11,6 +11,7 @@ document and section; or a public capture) and its category.
 - `compare.py` (pure): an emulator answer against AWS's.
 - `report.py` (pure): the table by category and `docs/PARITY.md`.
 - `runner.py` (I/O): serves each case file's API on a real emulator over loopback and sends the requests.
-- `handlers.py` and `backends.py`: the local Lambda handlers and HTTP echo backend the recordings' APIs called.
+- `backends.py`: the HTTP echo backends the recordings' APIs called (their Lambda functions are
+  `tests/parity/cases/parity_handlers.py`).
 - `__main__.py`: `python -m gatecrash.parity` (what `make parity` runs).
 """

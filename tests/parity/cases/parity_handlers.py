@@ -2,7 +2,9 @@
 
 Each does what the recording's function did (named at each; the LocalStack functions live under
 `tests/aws/services/lambda_/functions/` of localstack/localstack); the code is written here.
-Case files name them in `side-file: functions:` as `gatecrash.parity.handlers:<name>`.
+Case files name them in `side-file: functions:` as `parity_handlers:<name>` (the side file's folder is
+on the handlers' import path). They live outside the package on purpose: a Lambda error's stackTrace
+holds the function's own frames, and the emulator drops its package's frames as the runtime's.
 """
 
 from __future__ import annotations
