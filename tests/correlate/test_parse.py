@@ -689,6 +689,34 @@ def test_console_lines_run_together_on_one_row_are_read_as_lines() -> None:
     assert request.final_status == 500
 
 
+def test_a_line_a_page_broke_over_rows_is_read_whole() -> None:
+    # AWS Knowledge Center, api-gateway-429-limit: one usage-plan line printed over four rows.
+    text = (
+        "(f277a0b4-2bcd-41b3-8e43-4de770663ffb) API Key\n"
+        "**********************************\n"
+        "F0yrv6 exceeded throttle limit for API\n"
+        "Stage rohkz08x02/dev: Key throttle limit exceeded for Usage Plan ID nnpegc\n"
+    )
+    request = only(pasted(text))
+    assert [line.message for line in request.execution] == [
+        "API Key ********************************** F0yrv6 exceeded throttle limit for API "
+        "Stage rohkz08x02/dev: Key throttle limit exceeded for Usage Plan ID nnpegc"
+    ]
+
+
+def test_rows_that_are_messages_or_body_lines_are_not_joined_to_the_line_above() -> None:
+    text = (
+        "Endpoint request body after transformations: {\n"
+        '  "city": "Seattle"\n'
+        "}\n"
+        "Sending request to https://lambda.us-west-2.amazonaws.com/x/invocations\n"
+        "Method completed with status: 200\n"
+    )
+    request = only(pasted(text))
+    assert len(request.execution) == 5
+    assert request.final_status == 200
+
+
 def test_a_console_line_naming_a_date_later_in_its_message_stays_one_line() -> None:
     text = 'Thu May 04 17:48:21 UTC 2024 : Endpoint response body before transformations: {"at": "UTC"}\n'
     request = only(pasted(text))

@@ -531,6 +531,7 @@ class _PlainReader:
         rows = [part for row in text.splitlines() for part in _run_together(row)]
         index = 0
         previous: str | None = None  # the stream of the row above
+        joinable = -1  # the row index after the row that gave the last line (a broken line continues it)
         while index < len(rows):
             raw = rows[index]
             index += 1
@@ -559,10 +560,16 @@ class _PlainReader:
             # event without timestamp and stream, and they belong to that stream's last request.
             if timestamp_ms is None:
                 stream = previous
+                if joinable == index - 1 and _continues(self.lines[-1].message, message):
+                    last = self.lines[-1]
+                    self.lines[-1] = replace(last, message=f"{last.message} {message}", raw=f"{last.raw} {message}")
+                    joinable = index
+                    continue
             previous = stream
             line = self._reader.read(message, (self._source, stream or self._source), timestamp_ms, raw)
             if line is not None:
                 self.lines.append(line)
+                joinable = index
         return self.lines, self.records
 
 
@@ -585,6 +592,25 @@ _TIMESTAMP_CELL = re.compile(
     r"\d{4}-\d\d-\d\d[T ]\d\d:\d\d:\d\d(?:\.\d{1,9})?(?:Z|[+-]\d\d:?\d\d)?|\d\d:\d\d:\d\d(?:\.\d+)?|\d{13}"
 )
 _RULE_CELL = re.compile(r":?-{3,}:?")
+
+
+# A page that breaks one long line over several rows (AWS Knowledge Center api-gateway-429-limit and
+# api-gateway-logs print the usage-plan lines so: `(id) API Key` / `*****` / `F0yrv6 exceeded throttle
+# limit for API` / `Stage ...`): a bare row that starts a word, not a message of its own, after a row
+# whose gateway message stops on a word or a mask, is the rest of that line.
+_BROKEN_TAIL = re.compile(r"[A-Za-z0-9*]$")
+_BROKEN_HEAD = re.compile(r"[A-Za-z0-9*<]")
+
+
+def _continues(message: str, row: str) -> bool:
+    return (
+        _BROKEN_HEAD.match(row) is not None
+        and _BROKEN_TAIL.search(message) is not None
+        and f"{message} ".startswith(_GATEWAY_MESSAGES)  # `API Key` alone starts one
+        and not row.startswith(_GATEWAY_MESSAGES)
+        and _CONSOLE_PREFIX.match(row) is None
+        and _CONSOLE_HEADER.match(row) is None
+    )
 
 
 def _run_together(row: str) -> list[str]:
