@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import base64
 import json
+import time
 from typing import Any
 
 
@@ -66,3 +67,9 @@ def request_authorizer(event: dict[str, Any], context: Any) -> dict[str, Any]:
         },
         "context": {"called": "yes"},
     }
+
+
+def slow_proxy(event: dict[str, Any], context: Any) -> dict[str, Any]:
+    """A proxy function that takes half a second: longer than a short integration timeout."""
+    time.sleep(0.5)
+    return {"statusCode": 200, "body": "late"}
