@@ -46,6 +46,11 @@ check: $(STAMP)
 parity: $(STAMP)
 	$(BIN)/python -m gatecrash.parity
 
+# Hostile input against a loopback emulator and the CLI: prints tracebacks, hangs, faults, leaks (bench/fuzz.py).
+.PHONY: fuzz
+fuzz: $(STAMP)
+	$(BIN)/python bench/fuzz.py
+
 bench: $(STAMP)
 	$(BIN)/python bench/emulator.py
 	$(BIN)/python bench/runner.py

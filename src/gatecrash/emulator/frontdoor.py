@@ -82,11 +82,9 @@ def head_too_large(limit: int) -> Refusal:
     return Refusal(431, f"HTTP header is larger than {limit} bytes.".encode())
 
 
-def not_http(status: int) -> Refusal:
+def not_http() -> Refusal:
     """The emulator's own answer to bytes h11 cannot read as a request (AWS's is not recorded)."""
-    if not 400 <= status < 600:
-        status = 400
-    return Refusal(status, http.HTTPStatus(status).phrase.encode())
+    return Refusal(400, http.HTTPStatus(400).phrase.encode())
 
 
 def head_size(request: h11.Request) -> int:
@@ -110,8 +108,10 @@ class _GuardedConnection(h11.Connection):
         try:
             event = super().next_event()
         except h11.RemoteProtocolError as exc:
-            hint = exc.error_status_hint
-            self.refusal = head_too_large(self.max_head_bytes) if hint == 431 else not_http(hint)
+            # One answer for all that is not readable HTTP (h11's hints, 501 for an unknown transfer coding
+            # or 505 for a version, would be the emulator's guesses too), the head size's own apart.
+            too_large = exc.error_status_hint == 431
+            self.refusal = head_too_large(self.max_head_bytes) if too_large else not_http()
             raise
         if isinstance(event, h11.Request) and head_size(event) > self.max_head_bytes:
             self.refusal = head_too_large(self.max_head_bytes)
@@ -157,7 +157,7 @@ class FrontDoorProtocol(H11Protocol):
     def send_400_response(self, msg: str) -> None:
         """uvicorn calls this for any request h11 refused: answer as the front door would, and close."""
         refusal = self.conn.refusal if isinstance(self.conn, _GuardedConnection) else None
-        self.transport.write((refusal or not_http(400)).wire(self.server_state.default_headers))
+        self.transport.write((refusal or not_http()).wire(self.server_state.default_headers))
         self.transport.close()
 
     def _check_idle_in(self, delay: float) -> None:
