@@ -689,6 +689,25 @@ def test_console_lines_run_together_on_one_row_are_read_as_lines() -> None:
     assert request.final_status == 500
 
 
+def test_test_invoke_method_output_is_read_from_its_log_field() -> None:
+    # `aws apigateway test-invoke-method` prints the console Test tab's lines in one JSON string.
+    log = (
+        "Execution log for request test-request\\n"
+        "Thu Apr 05 11:07:54 UTC 2018 : Starting execution for request: test-invoke-request\\n"
+        "Thu Apr 05 11:07:54 UTC 2018 : Execution failed due to configuration error: "
+        "Invalid permissions on Lambda function\\n"
+        "Thu Apr 05 11:07:54 UTC 2018 : Method completed with status: 500\\n"
+    )
+    text = '{\n    "status": 500,\n    "headers": {},\n    "log": "' + log + '",\n    "latency": 39\n}\n'
+    request = only(pasted(text))
+    assert request.request_id == "test-request"
+    assert request.final_status == 500
+    assert (
+        request.execution[1].message
+        == "Execution failed due to configuration error: Invalid permissions on Lambda function"
+    )
+
+
 def test_a_line_a_page_broke_over_rows_is_read_whole() -> None:
     # AWS Knowledge Center, api-gateway-429-limit: one usage-plan line printed over four rows.
     text = (

@@ -388,7 +388,7 @@ def _json_documents(text: str) -> Iterator[Any]:
 
 def _document_events(document: Any, source: str) -> list[LogEvent] | None:
     """`filter-log-events`/`get-log-events` (`events`), `get-query-results` (`results`), a bare list
-    of events, or one event (`jq -c '.events[]'` prints one per line)."""
+    of events, one event (`jq -c '.events[]'` prints one per line), or `test-invoke-method`'s `log`."""
     if isinstance(document, dict) and isinstance(document.get("events"), list):
         items: list[Any] = document["events"]
     elif isinstance(document, dict) and isinstance(document.get("results"), list):
@@ -397,6 +397,10 @@ def _document_events(document: Any, source: str) -> list[LogEvent] | None:
         items = document
     elif _is_event(document):
         items = [document]
+    elif isinstance(document, dict) and isinstance(document.get("log"), str) and "status" in document:
+        # `aws apigateway test-invoke-method` (TestInvokeMethod's `log`: the console Test tab's
+        # lines in one string; Alex Edwards' 2018 Go tutorial prints it so).
+        return [LogEvent(source, source, 0, document["log"])]
     else:
         return None
     events = [_event(item, source) for item in items]
