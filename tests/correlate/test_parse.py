@@ -744,6 +744,19 @@ def test_a_console_line_naming_a_date_later_in_its_message_stays_one_line() -> N
     ]
 
 
+def test_a_markdown_table_of_a_querys_own_fields_is_read_as_access_records() -> None:
+    # azul#7824 (2026): Logs Insights fields of the access log, no @message column.
+    text = (
+        "| @timestamp | sourceIp | method | path_str | error_responseType | status | latency |\n"
+        "| --- | --- | --- | --- | --- | --- | --- |\n"
+        "| 2026-03-03 14:31:39.722 | 153.x.x.x | GET | /index/bundles | INTEGRATION_TIMEOUT | 504 | 29009 |\n"
+    )
+    lines, records = parse_text(text, "pasted.txt")
+    assert lines == []
+    assert records[0].fields["error.responseType"] == "INTEGRATION_TIMEOUT"
+    assert records[0].fields["status"] == "504"
+
+
 def test_logs_insights_rows_with_a_space_in_the_timestamp_and_a_tab() -> None:
     # azul#6624 (2024): console rows `@timestamp<TAB>@message`.
     text = f"2024-06-04 18:49:51.785\t({RID}) Method completed with status: 502\n"

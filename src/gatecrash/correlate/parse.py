@@ -646,6 +646,10 @@ def _unwrapped(row: str) -> tuple[int | None, str] | None:
         while len(cells) > 1 and _TIMESTAMP_CELL.fullmatch(cells[0]):
             timestamp_ms = timestamp_ms or _iso_ms(cells[0].replace(" ", "T", 1))
             cells = cells[1:]
+        if len(cells) > 1 and cells[0][:1] not in ("(", "{") and not cells[0].startswith(_GATEWAY_MESSAGES):
+            # No message column: a query's own fields (azul#7824, 2026: `sourceIp | method | ... |
+            # error_responseType | status`), read like a console row's cells by what each holds.
+            return timestamp_ms, "\t".join(cells)
         return timestamp_ms, cells[0]
     if "\t" in text:
         cells = [cell for cell in text.split("\t") if cell.strip()]
