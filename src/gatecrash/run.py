@@ -19,7 +19,7 @@ from gatecrash.correlate.fetch import (
     logs_client,
 )
 from gatecrash.correlate.model import Classification, RequestLogs
-from gatecrash.correlate.verdicts import confirm, mark_skipped
+from gatecrash.correlate.verdicts import answers_of, confirm, mark_skipped
 from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
 from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
@@ -242,7 +242,8 @@ def _correlated(
     )
     classifier = _classifier(catalogue, target)
     access_logging = target.access_log_group is not None
-    return [confirm(result, logs, classifier, access_logging) for result in results]
+    answers = answers_of(results)
+    return [confirm(result, logs, classifier, access_logging, answers) for result in results]
 
 
 def _flush_logs(target: LiveTarget) -> str | None:

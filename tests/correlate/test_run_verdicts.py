@@ -39,9 +39,15 @@ def run(tmp_path: Path, options: RunOptions = DEFAULT) -> dict[str, tuple[Verdic
 
 def test_causes_are_proven_or_refuted_from_the_logs(tmp_path: Path) -> None:
     verdicts = run(tmp_path)
-    assert verdicts["raises"] == (Verdict.CONFIRMED, "confirmed from the gateway's logs", "lambda-error")
+    # The demo stage logs data trace and the access record logs the User-Agent: both carry the tag.
+    own = "confirmed from the gateway's logs of its own request (its tag in the execution log and access log)"
+    assert verdicts["raises"] == (Verdict.CONFIRMED, own, "lambda-error")
     assert verdicts["slow"][0] is Verdict.CONFIRMED
-    assert verdicts["unknown route"][0] is Verdict.CONFIRMED
+    # Refused before execution: no request headers line; the access record's User-Agent names it.
+    assert verdicts["unknown route"][:2] == (
+        Verdict.CONFIRMED,
+        "confirmed from the gateway's logs of its own request (its tag in the access log)",
+    )
     # Same status and error type, another cause: only the logs can tell.
     # The reason names both causes and the line that decided, in one line: not the access record.
     verdict, reason, cause = verdicts["malformed taken for a function error"]

@@ -116,14 +116,47 @@ def test_missing_and_incomplete_logs_are_unconfirmed() -> None:
     assert incomplete.reason == "incomplete logs for request r1: no access-log record by the deadline"
 
 
-def test_front_door_answers_confirm_without_logs() -> None:
-    big = result_for(
-        "request-too-large", 413, None, request_id=None, body="HTTP content length exceeded 10485760 bytes."
-    )
-    confirmed = confirm(big, {}, classified("ok"))
+def front_door(
+    body: str = "HTTP content length exceeded 10485760 bytes.",
+    content_type: str | None = "text; charset=utf-8",
+    sent: int = 10_485_761,
+    error_type: str | None = None,
+):
+    headers = tuple((k, v) for k, v in (("content-type", content_type), ("x-amzn-errortype", error_type)) if v)
+    request = SentRequest("POST", "http://x/s/p", (), "", sent)
+    observation = Observation("p", 0, request, 0.0, 0.1, 413, headers, body)
+    mode = CATALOGUE.get("request-too-large")
+    return judge(StepRecord(Probe("p", "request-too-large", RequestSpec("POST", "/p")), (observation,)), mode)
+
+
+def test_front_door_answers_confirm_without_logs_from_what_only_the_front_door_sends() -> None:
+    confirmed = confirm(front_door(), {}, classified("ok"))
     assert confirmed.verdict is Verdict.CONFIRMED
-    assert confirmed.reason == "confirmed from the front door's own answer (AWS logs nothing for it)"
+    assert confirmed.reason == (
+        "confirmed from the front door's own answer: 'HTTP content length exceeded 10485760 bytes.' in "
+        "'text; charset=utf-8', no request id, to a 10,485,761-byte body (AWS logs nothing for it)"
+    )
     assert confirmed.evidence == ("413 HTTP content length exceeded 10485760 bytes. (no request id, no log)",)
+
+
+def test_a_413_lacking_what_only_the_front_door_sends_is_not_confirmed() -> None:
+    # A backend or a proxy can answer 413 with the same words; only the whole answer to an oversized
+    # request is the front door's.
+    small = confirm(front_door(sent=1_000), {}, classified("ok"))
+    assert small.verdict is Verdict.UNCONFIRMED
+    assert small.reason == (
+        "a 413 without what only the front door sends: the request's body was 1,000 bytes, within the limit"
+    )
+    json_413 = confirm(
+        front_door(body='{"message": "Request Too Long"}', content_type="application/json"), {}, classified("ok")
+    )
+    assert json_413.verdict is Verdict.UNCONFIRMED
+    assert "Content-Type application/json, not text; charset=utf-8" in json_413.reason
+    assert "the body is not 'HTTP content length exceeded 10485760 bytes.'" in json_413.reason
+    words_only = confirm(
+        front_door(body="HTTP content length exceeded 10485760 bytes. (proxied)"), {}, classified("ok")
+    )
+    assert words_only.verdict is Verdict.UNCONFIRMED
 
 
 def test_a_wrong_status_keeps_its_verdict_and_names_the_cause_the_logs_show() -> None:

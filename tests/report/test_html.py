@@ -251,7 +251,7 @@ def test_an_access_record_is_a_key_value_view_with_the_deciding_field_marked(
     # Every field that holds a value, in the record's order; the nine logged "-" are counted, not shown.
     assert [name for name, _, _ in pairs[:3]] == ["requestId", "extendedRequestId", "identity.sourceIp"]
     assert len(pairs) == 19 and all(value != "-" for _, value, _ in pairs)
-    assert '(9 fields logged "-" not shown)' in record.text()
+    assert '(10 fields logged "-" not shown)' in record.text()
     assert [(name, value) for name, value, decisive in pairs if decisive] == [("status", "502")]
     assert ("error.responseType", "API_CONFIGURATION_ERROR", False) in pairs
     # The line as written only behind "the record as logged", never as the view.

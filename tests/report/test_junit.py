@@ -107,7 +107,7 @@ def test_wrong_cause_fails_with_a_one_line_message_naming_both_causes_and_the_de
     assert MALFORMED_RECORD not in failure.text and '"requestId"' not in failure.text
     assert (
         "evidence (* what decided malformed-lambda-response):\n"
-        "  access log record (9 fields logged '-' left out):\n"
+        "  access log record (10 fields logged '-' left out):\n"
         "      requestId: req-d-0\n"
     ) in failure.text
     assert "\n    * status: 502\n      protocol: HTTP/1.1\n" in failure.text

@@ -13,19 +13,30 @@ response")`; the lines themselves stay in `evidence`.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import replace
 
+from gatecrash.catalogue import FailureMode, value_matches
 from gatecrash.correlate.decisive import notable_fields, one_line
 from gatecrash.correlate.model import Classification, DecisiveEvidence, RequestLogs
+from gatecrash.correlate.ownership import Owner, answered_by, ownership, sent_tag, shared
 from gatecrash.runner.record import Observation
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario.model import Burst, Judge, Probe
 
 Classifier = Callable[[RequestLogs], Classification]
 # A front-door answer (over 10 MB) has no request id and no log at all (lgtm-generator#10): its own
-# answer is the evidence.
-FRONT_DOOR_BODY = "HTTP content length exceeded"
+# answer is the evidence, when it carries what only the front door sends: 413, Content-Type
+# `text; charset=utf-8`, this body, no x-amzn-RequestId and no x-amzn-ErrorType, and the request
+# was over the 10 MB payload limit (apigw-reference.md, REQUEST_TOO_LARGE; probes/request-too-large.yaml).
+MAX_PAYLOAD = 10_485_760
+FRONT_DOOR_BODY = f"HTTP content length exceeded {MAX_PAYLOAD} bytes."
+FRONT_DOOR_CONTENT_TYPE = "text; charset=utf-8"
+# azul#7470 (Logs Insights over real access logs): AWS logs the fallback types for some answers
+# whose specific type the docs name, so one in the record does not contradict a mode.
+FALLBACK_RESPONSE_TYPES = frozenset({"DEFAULT_4XX", "DEFAULT_5XX"})
+# Where the reason of an UNCONFIRMED probe points when its logs were another request's.
+REPLAYED = "a cache or proxy between gatecrash and the gateway replaying answers?"
 
 
 def judged_observations(result: StepResult) -> list[Observation]:
@@ -37,39 +48,98 @@ def judged_observations(result: StepResult) -> list[Observation]:
     return [o for o in observations if o.status is not None and result.mode.status_matches(o.status)]
 
 
+def answers_of(results: Sequence[StepResult]) -> dict[str, list[str]]:
+    """Request id -> the tags of every request of the run it answered (a replayed id answers several)."""
+    return answered_by(
+        (o.request_id, sent_tag(o.request.headers) or f"{r.name}/{o.index}")
+        for r in results
+        for o in r.record.observations
+    )
+
+
 def confirm(
-    result: StepResult, logs: Mapping[str, RequestLogs], classify: Classifier, access_logging: bool = True
+    result: StepResult,
+    logs: Mapping[str, RequestLogs],
+    classify: Classifier,
+    access_logging: bool = True,
+    answers: Mapping[str, Sequence[str]] | None = None,
 ) -> StepResult:
-    """`result` with its verdict proven (or refuted) from `logs`."""
+    """`result` with its verdict proven (or refuted) from `logs`.
+
+    Only logs of the probe's own request count: logs carrying another request's tag are not its
+    evidence, and where the logs carry no tag a request id that answered several requests of the
+    run (`answers`, by default this probe's alone) proves none of them (ownership.py)."""
     mode = result.mode
     judged = judged_observations(result)
+    answers = answers if answers is not None else answers_of([result])
     if result.verdict is not Verdict.UNCONFIRMED or not judged:
         return _annotated(result, logs, classify)
     evidence: list[str] = []
     decisive: list[DecisiveEvidence] = []
-    from_logs = False
+    proofs: list[str] = []
     for observation in judged:
         request_id = observation.request_id
         if not mode.evidence.access_log_expected:
-            if request_id is None and FRONT_DOOR_BODY in observation.body_excerpt:
-                evidence.append(f"{observation.status} {observation.body_excerpt.strip()} (no request id, no log)")
-                continue
-            return replace(result, reason=f"expected the front door's answer without a request id; got {request_id}")
+            if request_id is not None:
+                return replace(
+                    result, reason=f"expected the front door's answer without a request id; got {request_id}"
+                )
+            missing = front_door_missing(observation)
+            if missing:
+                return replace(
+                    result, reason=f"a {observation.status} without what only the front door sends: {missing}"
+                )
+            evidence.append(f"{observation.status} {observation.body_excerpt.strip()} (no request id, no log)")
+            continue
         if request_id is None or request_id not in logs:
             return replace(result, reason=f"no log events for request {request_id} by the deadline")
-        found = classify(logs[request_id])
-        if found.cause != mode.id and access_logging and logs[request_id].access is None:
+        request_logs = logs[request_id]
+        tag = sent_tag(observation.request.headers)
+        owner = ownership(request_logs, tag)
+        if owner.owner is Owner.FOREIGN:
+            return replace(
+                result,
+                reason=(
+                    f"the logs of request {request_id} are another request's: they carry the probe tag "
+                    f"{owner.describe()}, not {tag} ({REPLAYED})"
+                ),
+            )
+        others = shared(request_id, answers)
+        if owner.owner is Owner.UNTAGGED and others:
+            return replace(
+                result,
+                reason=(
+                    f"request id {request_id} answered {len(others)} requests ({', '.join(others)}) and its logs "
+                    f"name none of them (no data trace, no $context.identity.userAgent in the access log): "
+                    f"not proven to be this probe's ({REPLAYED})"
+                ),
+            )
+        found = classify(request_logs)
+        if found.cause != mode.id and access_logging and request_logs.access is None:
             # Some lines arrived, the access record did not: the evidence is incomplete, not contrary.
             return replace(
                 result, reason=f"incomplete logs for request {request_id}: no access-log record by the deadline"
             )
         if found.cause is None and mode.id in found.candidates:
             # The logs fit the intended mode and another equally well: not proof, and not a contradiction.
-            others = ", ".join(c for c in found.candidates if c != mode.id)
+            others_fit = ", ".join(c for c in found.candidates if c != mode.id)
             return replace(
                 result,
                 evidence=found.evidence,
-                reason=f"the logs of request {request_id} fit {mode.id} and {others} alike",
+                reason=f"the logs of request {request_id} fit {mode.id} and {others_fit} alike",
+            )
+        if found.cause != mode.id and _needs_execution_line(mode, request_logs):
+            # No execution line at all (execution logging off, or ERROR level): the line that tells this
+            # mode apart cannot be there, so the access record alone neither proves nor refutes it.
+            return replace(
+                result,
+                observed_cause=found.cause,
+                evidence=found.evidence,
+                reason=(
+                    f"no execution-log lines for request {request_id} (is execution logging off for the "
+                    f"method?): {mode.id} is told apart by an execution-log line, and the access record alone "
+                    f"{_access_alone(found)}"
+                ),
             )
         if found.cause != mode.id:
             return replace(
@@ -80,25 +150,72 @@ def confirm(
                 decisive=found.decisive,
                 reason=(
                     f"status {observation.status} as expected, but {logs_show(found)}, "
-                    f"not {mode.id}{_in_brackets(found, logs[request_id])}"
+                    f"not {mode.id}{_in_brackets(found, request_logs)}"
                 ),
             )
         evidence.extend(found.evidence)
         decisive.extend(found.decisive)
-        from_logs = True
+        proofs.append(f"its tag in the {owner.where}" if owner.owner is Owner.OURS else "its request id, seen once")
     count = f" ({len(judged)} answers)" if isinstance(result.record.step, Burst) or len(judged) > 1 else ""
+    if proofs:
+        reason = f"confirmed from the gateway's logs{count} of its own request ({'; '.join(dict.fromkeys(proofs))})"
+    else:
+        size = judged[0].request.body_size
+        reason = (
+            f"confirmed from the front door's own answer{count}: {FRONT_DOOR_BODY!r} in {FRONT_DOOR_CONTENT_TYPE!r}, "
+            f"no request id, to a {size:,}-byte body (AWS logs nothing for it)"
+        )
     return replace(
         result,
         verdict=Verdict.CONFIRMED,
         observed_cause=mode.id,
         evidence=tuple(dict.fromkeys(evidence)),
         decisive=tuple(dict.fromkeys(decisive)),
-        reason=(
-            f"confirmed from the gateway's logs{count}"
-            if from_logs
-            else "confirmed from the front door's own answer (AWS logs nothing for it)"
-        ),
+        reason=reason,
     )
+
+
+def front_door_missing(observation: Observation) -> str:
+    """What of the front door's own answer `observation` lacks ("" when it has it all)."""
+    missing: list[str] = []
+    if observation.status != 413:
+        missing.append(f"status {observation.status}, not 413")
+    if observation.error_type is not None:
+        missing.append(f"x-amzn-ErrorType {observation.error_type}")
+    content_type = observation.header("content-type")
+    if content_type != FRONT_DOOR_CONTENT_TYPE:
+        missing.append(f"Content-Type {content_type or '(none)'}, not {FRONT_DOOR_CONTENT_TYPE}")
+    if observation.body_excerpt.strip() != FRONT_DOOR_BODY:
+        missing.append(f"the body is not {FRONT_DOOR_BODY!r}")
+    if observation.request.body_size <= MAX_PAYLOAD:
+        missing.append(f"the request's body was {observation.request.body_size:,} bytes, within the limit")
+    return "; ".join(missing)
+
+
+def _needs_execution_line(mode: FailureMode, logs: RequestLogs) -> bool:
+    """The request has no execution line, the mode is told apart only by one, and the access record
+    does not contradict the mode."""
+    evidence = mode.evidence
+    if logs.execution or not evidence.execution_log:
+        return False
+    if not (evidence.execution_log_expected or evidence.execution_log_required):
+        return False
+    fields = logs.access.fields if logs.access is not None else {}
+    for name, expected in evidence.access_log.items():
+        value = fields.get(name)
+        if value is not None and not value_matches(expected, value):
+            if name == "error.responseType" and value in FALLBACK_RESPONSE_TYPES:
+                continue
+            return False
+    return True
+
+
+def _access_alone(found: Classification) -> str:
+    if found.cause is not None:
+        return f"suggests {found.cause}"
+    if found.candidates:
+        return f"fits {' and '.join(found.candidates)}"
+    return "names no cause"
 
 
 def logs_show(found: Classification) -> str:
@@ -124,6 +241,8 @@ def _annotated(result: StepResult, logs: Mapping[str, RequestLogs], classify: Cl
     """
     explained = _explained(result)
     request_logs = logs.get(explained.request_id or "") if explained is not None else None
+    if explained is not None and request_logs is not None and _foreign(request_logs, explained):
+        return result  # another request's logs explain nothing about this answer
     if explained is not None and request_logs is not None:
         found = classify(request_logs)
         place = f"; request {explained.index + 1}: " if isinstance(result.record.step, Burst) else ": "
@@ -133,9 +252,15 @@ def _annotated(result: StepResult, logs: Mapping[str, RequestLogs], classify: Cl
         )
     for observation in reversed(result.record.observations):
         if observation.request_id and observation.request_id in logs:
+            if _foreign(logs[observation.request_id], observation):
+                continue
             found = classify(logs[observation.request_id])
             return replace(result, observed_cause=found.cause, evidence=found.evidence, decisive=found.decisive)
     return result
+
+
+def _foreign(logs: RequestLogs, observation: Observation) -> bool:
+    return ownership(logs, sent_tag(observation.request.headers)).owner is Owner.FOREIGN
 
 
 def _explained(result: StepResult) -> Observation | None:

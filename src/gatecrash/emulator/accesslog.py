@@ -22,6 +22,9 @@ DEFAULT_FIELDS = (
     "identity.caller",
     "identity.user",
     "identity.userArn",
+    # The caller's User-Agent (AWS docs, "Variables for access logging"): gatecrash ends its own with
+    # the probe's tag, so the record shows which request it is (correlate/ownership.py).
+    "identity.userAgent",
     "identity.apiKeyId",
     "requestTime",
     "requestTimeEpoch",

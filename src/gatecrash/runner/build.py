@@ -6,14 +6,22 @@ from dataclasses import dataclass
 
 import httpx
 
+from gatecrash import __version__
+from gatecrash.correlate.ownership import PROBE_HEADER, USER_AGENT_MARKER
 from gatecrash.credentials import Secrets
 from gatecrash.errors import CredentialError, Problem
 from gatecrash.runner.signing import sign
 from gatecrash.scenario.model import AuthKind, CredentialKind, JwtFault, RequestSpec
 
+__all__ = ["PROBE_HEADER", "WireRequest", "build", "user_agent"]
+
+
 # Every request carries its run, probe and index, so that its answer and log lines can be joined
-# to it by more than timing (style.md, "Tag every probe").
-PROBE_HEADER = "X-Gatecrash-Probe"
+# to it by more than timing (style.md, "Tag every probe"): in its own header, which the execution
+# log's request headers show (data trace), and at the end of the User-Agent, which the access log
+# can show ($context.identity.userAgent); a User-Agent the scenario sets is sent as it is.
+def user_agent(tag: str) -> str:
+    return f"gatecrash/{__version__} {USER_AGENT_MARKER}{tag}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -27,6 +35,8 @@ class WireRequest:
 def build(spec: RequestSpec, base_url: str, secrets: Secrets, region: str, tag: str) -> WireRequest:
     url = str(httpx.URL(base_url.rstrip("/") + spec.path, params=list(spec.query) or None))
     headers = [*spec.headers, (PROBE_HEADER, tag)]
+    if not any(name.lower() == "user-agent" for name, _ in spec.headers):
+        headers.append(("User-Agent", user_agent(tag)))
     body = spec.body or b""
     auth = spec.auth
     if auth.kind is AuthKind.API_KEY:
