@@ -462,24 +462,25 @@ def test_swagger2_consumes_from_the_document_and_parameter_refs(tmp_path: Path) 
     }
 
 
+DANGLING_SCHEMA = OPENAPI_HEAD + textwrap.dedent("""\
+    paths:
+      /pets:
+        post:
+          requestBody:
+            content:
+              application/json:
+                schema: {$ref: "#/components/schemas/Pett"}
+          responses: {}
+    components:
+      schemas:
+        Pet: {type: object}
+    """)
+
+
 def test_unresolvable_ref_suggests_the_near_name(tmp_path: Path) -> None:
-    problem = only_problem(
-        tmp_path,
-        OPENAPI_HEAD
-        + textwrap.dedent("""\
-        paths:
-          /pets:
-            post:
-              requestBody:
-                content:
-                  application/json:
-                    schema: {$ref: "#/components/schemas/Pett"}
-              responses: {}
-        components:
-          schemas:
-            Pet: {type: object}
-        """),
-    )
+    with pytest.raises(DefinitionError) as caught:
+        load_definition(write(tmp_path, DANGLING_SCHEMA), strict=True)
+    [problem] = caught.value.problems
     assert problem.pointer == "$.paths['/pets'].post.requestBody.content['application/json'].schema.$ref"
     assert problem.line == 9
     assert problem.message == "$ref '#/components/schemas/Pett' points to nothing: $.components.schemas has no 'Pett'"
@@ -873,3 +874,30 @@ def test_a_model_named_by_its_api_gateway_url_is_the_model(tmp_path: Path) -> No
         "type": "array",
         "items": {"type": "object", "required": ["a"]},
     }
+
+
+def test_a_dangling_schema_ref_is_a_warning_unless_strict(tmp_path: Path) -> None:
+    # AWS's import-rest-api defaults to failonwarnings=false (API reference, ImportRestApi): it goes
+    # on past what it warns about; gatecrash issue 14. The schema then accepts anything.
+    api = load(tmp_path, DANGLING_SCHEMA)
+    [warning] = api.warnings
+    assert warning.message == "$ref '#/components/schemas/Pett' points to nothing: $.components.schemas has no 'Pett'"
+    assert method(api, "POST", "/pets").request_models["application/json"] == {}
+
+
+def test_substitution_and_definition_problems_come_in_one_report(tmp_path: Path) -> None:
+    # Not in waves: the unresolved placeholder and the bad timeout elsewhere, both at once.
+    text = OPENAPI_HEAD + textwrap.dedent("""\
+        paths:
+          /a:
+            get:
+              x-amazon-apigateway-integration: {type: "${kind}"}
+          /b:
+            get:
+              x-amazon-apigateway-integration: {type: mock, timeoutInMillis: 10}
+        """)
+    messages = [problem.message for problem in problems(tmp_path, text)]
+    assert messages == [
+        "unresolved template placeholder ${kind}",
+        "timeoutInMillis 10 is below API Gateway's minimum of 50",
+    ]

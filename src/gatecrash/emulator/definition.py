@@ -16,7 +16,7 @@ and a CloudFormation intrinsic object stands instead, it is a Problem.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -46,7 +46,7 @@ from gatecrash.emulator.model import (
     ParameterLocation,
     RequestValidator,
 )
-from gatecrash.emulator.substitute import Sibling, substitute
+from gatecrash.emulator.substitute import Sibling, substitute, substitute_partially
 from gatecrash.errors import DefinitionError, Problem
 from gatecrash.gateway_responses import GATEWAY_RESPONSE_TYPES
 
@@ -97,16 +97,41 @@ _INTRINSIC_HINT = (
 )
 
 
-def load_definition(path: str | Path, variables: Mapping[str, str] | None = None) -> Api:
+def load_definition(path: str | Path, variables: Mapping[str, str] | None = None, *, strict: bool = False) -> Api:
     """Read an OpenAPI 3.0.x / Swagger 2.0 file (YAML or JSON) and build its `Api`.
 
     `variables` fill the template placeholders and CloudFormation intrinsics first
-    (see `substitute`); sibling files named by `$ref` are read relative to `path`.
+    (see `substitute`); sibling files named by `$ref` are read relative to `path`. Every problem of
+    both steps is reported at once. Unless `strict`, what AWS's import passes over with a warning
+    (`import-rest-api` with failonwarnings=false, its default) is a warning here too, in `Api.warnings`:
+    a schema `$ref` that resolves to nothing makes that schema accept anything.
     """
     source = str(path)
     loaded = read_document(Path(path), source, DefinitionError)
-    document = substitute(loaded.data, variables or {}, source, loaded.lines, _load_sibling)
-    return parse_definition(document, source, loaded.lines)
+    try:
+        document = substitute(loaded.data, variables or {}, source, loaded.lines, _load_sibling)
+    except DefinitionError as unresolved:
+        # Read the rest anyway, so that its problems come in the same report, not in a second wave.
+        partial = substitute_partially(loaded.data, variables or {}, source, loaded.lines, _load_sibling)
+        try:
+            parse_definition(partial, source, loaded.lines, strict=strict)
+        except DefinitionError as more:
+            raise DefinitionError(_merged(unresolved.problems, more.problems)) from None
+        raise
+    return parse_definition(document, source, loaded.lines, strict=strict)
+
+
+def _merged(unresolved: Sequence[Problem], parsed: Sequence[Problem]) -> list[Problem]:
+    """Both steps' problems, less what the second says again about a place the first reported."""
+    reported = [(problem.file, problem.pointer) for problem in unresolved]
+    merged = list(unresolved)
+    for problem in parsed:
+        if problem.message.startswith("unresolved "):
+            continue  # a placeholder or intrinsic the substitution step reported, seen again
+        near = (p for f, p in reported if f == problem.file)
+        if not any(problem.pointer.startswith(pointer) or pointer.startswith(problem.pointer) for pointer in near):
+            merged.append(problem)
+    return sorted(merged, key=lambda problem: (problem.file, problem.line is None, problem.line or 0))
 
 
 def _load_sibling(name: str, referrer: str) -> Sibling | Problem:
@@ -147,9 +172,13 @@ def load_variables(path: Path) -> dict[str, str]:
     return variables
 
 
-def parse_definition(document: Mapping[str, Any], source: str, lines: LineIndex | None = None) -> Api:
-    """Build an `Api` from an already parsed document; `source` names it in every Problem."""
+def parse_definition(
+    document: Mapping[str, Any], source: str, lines: LineIndex | None = None, *, strict: bool = False
+) -> Api:
+    """Build an `Api` from an already parsed document; `source` names it in every Problem (see
+    `load_definition` for `strict`)."""
     log = ProblemLog(source, lines)
+    warnings = None if strict else ProblemLog(source, lines)
     if not isinstance(document, Mapping):
         log.add(
             ROOT,
@@ -160,7 +189,7 @@ def parse_definition(document: Mapping[str, Any], source: str, lines: LineIndex 
     dialect = _detect_dialect(document, log)
     if dialect is None:  # nothing else can be read without knowing the dialect
         raise DefinitionError(log.problems)
-    base = _Context(document, log, dialect)
+    base = _Context(document, log, dialect, warnings=warnings)
     context = replace(base, validators=_read_validators(base), schemes=_read_security_schemes(base))
     api = Api(
         source=source,
@@ -178,6 +207,7 @@ def parse_definition(document: Mapping[str, Any], source: str, lines: LineIndex 
         gateway_responses=_read_gateway_responses(context),
         binary_media_types=_read_binary_media_types(context),
         authorizers=_read_authorizers(context),
+        warnings=tuple(warnings.problems) if warnings is not None else (),
     )
     log.raise_if_any(DefinitionError)
     return api
@@ -202,6 +232,11 @@ class _Context:
     dialect: _Dialect
     validators: Mapping[str, RequestValidator] = field(default_factory=dict)
     schemes: Mapping[str, tuple[Mapping[str, Any], JsonPath]] = field(default_factory=dict)
+    warnings: ProblemLog | None = None  # None: strict, a warning is a problem
+
+    def warn(self) -> ProblemLog:
+        """Where what AWS's import passes over with a warning goes."""
+        return self.warnings if self.warnings is not None else self.log
 
 
 def _detect_dialect(document: Mapping[str, Any], log: ProblemLog) -> _Dialect | None:
@@ -360,13 +395,17 @@ def _child(node: Any, segment: str) -> tuple[bool, Any, str | int]:
 _MODEL_URL = re.compile(r"^https://apigateway\.amazonaws\.com/restapis/[^/]+/models/([^/#?]+)$")
 
 
-def _lookup_ref(context: _Context, ref: str, where: JsonPath) -> tuple[Any, JsonPath] | None:
-    """The value a local `$ref` points to and its own path; None, reported, when there is none."""
+def _lookup_ref(
+    context: _Context, ref: str, where: JsonPath, log: ProblemLog | None = None
+) -> tuple[Any, JsonPath] | None:
+    """The value a local `$ref` points to and its own path; None, reported (to `log`, by default the
+    context's problems), when there is none."""
+    log = log or context.log
     model = _MODEL_URL.match(ref)
     if model is not None:
         ref = ("#/definitions/" if context.dialect.swagger2 else "#/components/schemas/") + model.group(1)
     if not ref.startswith("#"):
-        context.log.add(
+        log.add(
             where,
             f"external $ref not supported yet: '{ref}'",
             hint="inline it: copy the referenced object into this file (e.g. under components) "
@@ -379,7 +418,7 @@ def _lookup_ref(context: _Context, ref: str, where: JsonPath) -> tuple[Any, Json
         found, child, key = _child(node, segment)
         if not found:
             siblings = [str(k) for k in node] if isinstance(node, Mapping) else []
-            context.log.add(
+            log.add(
                 where,
                 f"$ref '{ref}' points to nothing: {format_pointer(path)} has no '{segment}'",
                 hint=choice_hint(segment, siblings, "it has") if siblings else "fix the reference",
@@ -420,7 +459,8 @@ def _inline_schema(context: _Context, schema: Any, path: JsonPath, expanding: tu
         if isinstance(ref, str):
             if ref in expanding:
                 return {}
-            target = _lookup_ref(context, ref, (*path, "$ref"))
+            # A schema that names nothing accepts anything: an import warning, not an error (unless strict).
+            target = _lookup_ref(context, ref, (*path, "$ref"), context.warn())
             if target is None:
                 return {}
             value, target_path = target

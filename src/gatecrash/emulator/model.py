@@ -12,6 +12,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from gatecrash.errors import Problem
+
 JsonSchema = Mapping[str, Any]
 
 
@@ -132,6 +134,8 @@ class Api:
     gateway_responses: Mapping[str, GatewayResponse] = field(default_factory=dict)
     binary_media_types: tuple[str, ...] = ()
     authorizers: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    # What a lenient import passed over (definition.py): AWS's import-rest-api warnings.
+    warnings: tuple[Problem, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)

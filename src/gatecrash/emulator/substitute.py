@@ -84,6 +84,20 @@ def substitute(
     return result
 
 
+def substitute_partially(
+    document: Any,
+    variables: Mapping[str, str],
+    source: str,
+    lines: LineIndex | None,
+    load_sibling: SiblingLoader | None = None,
+) -> Any:
+    """`document` with what can be filled in filled in, the rest left as it was found: what the rest
+    of the definition's problems are read from when some of it cannot be substituted."""
+    return _Walker(variables, load_sibling, {}).walk(
+        document, ROOT, _File(source, lines, ProblemLog(source, lines), document)
+    )
+
+
 @dataclass(frozen=True, slots=True)
 class _File:
     source: str
