@@ -819,6 +819,25 @@ def test_iso_prefixed_lines_and_a_clf_record_classify(catalogue: Catalogue) -> N
     assert found.evidence[0].startswith("203.0.113.7 - - [27/Oct/2023:13:40:57 +0000]")
 
 
+def test_an_access_records_integration_error_is_read_like_its_execution_line(catalogue: Catalogue) -> None:
+    # sal-blog.com iam-api-gateway-500error: a record whose integration error names the cause, no lines.
+    access = {
+        "status": "500",
+        "error.responseType": "API_CONFIGURATION_ERROR",
+        "integration.error": "Execution failed due to configuration error: Invalid permissions on Lambda function",
+    }
+    found = classify(request_logs([], access), catalogue)
+    assert (found.cause, found.status) == ("lambda-permission", 500)
+
+
+def test_an_integration_error_already_logged_as_a_line_is_not_counted_twice(catalogue: Catalogue) -> None:
+    error = "Execution failed due to configuration error: Invalid permissions on Lambda function"
+    logs = request_logs([error, "Method completed with status: 500"], {"status": "500", "integration.error": error})
+    found = classify(logs, catalogue)
+    assert found.cause == "lambda-permission"
+    assert sum(line.endswith(error) for line in found.evidence) == 1
+
+
 def test_multi_line_events_classify(catalogue: Catalogue) -> None:
     case = next(case for case in CASES if case.mode == "lambda-permission")
     event = LogEvent(GROUP, STREAM, 0, "\n".join(f"({RID}) {line}" for line in case.lines))

@@ -283,6 +283,7 @@ class Classifier:
         signature = self._incomplete_signature(logs, status)
         if signature is not None:
             return signature
+        logs = _with_integration_error(logs)
         hits = self._hits(logs.execution)
         fits = self._fits(logs, status, hits)
         throttled = self._old_lambda_throttle(logs, status, fits, hits)
@@ -438,6 +439,21 @@ def _decisive(logs: RequestLogs, fit: _Fit, hits: Mapping[int, list[int]]) -> tu
     """The fields and lines that made `fit` the best: what a reason quotes and a report marks."""
     lines = (number for pattern in fit.patterns for number in hits.get(pattern, ()))
     return decisive_evidence(logs, fit.rule.mode, fit.fields, lines)
+
+
+def _with_integration_error(logs: RequestLogs) -> RequestLogs:
+    """The request's lines with its access record's `integration.error` as one more, when that holds an
+    execution-log message no line carries: `$context.integration.error` is the message the execution
+    log writes for the integration's failure (AWS docs, "$context variables for access logging"; a
+    real record: sal-blog.com iam-api-gateway-500error), and a record may be all there is."""
+    value = logs.access.fields.get("integration.error") if logs.access is not None else None
+    if not value or not value.startswith(_EXECUTION_FAILED) or any(line.message == value for line in logs.execution):
+        return logs
+    line = ExecutionLine(logs.request_id, value, None, value)
+    return RequestLogs(logs.request_id, (*logs.execution, line), logs.access)
+
+
+_EXECUTION_FAILED = "Execution failed due to "
 
 
 def _access_raw(logs: RequestLogs) -> tuple[str, ...]:
