@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from contextlib import ExitStack, contextmanager
 from typing import Any
 from urllib.parse import urlencode
@@ -34,7 +35,7 @@ __all__ = ["CaseResult", "run_cases"]
 _TIMEOUT_S = 35.0  # past the 29 s integration ceiling, so the gateway's own timeout answers first
 
 
-def run_cases(files: Sequence[CaseFile], logs_endpoint: str | None = None) -> tuple[CaseResult, ...]:
+def run_cases(files: Sequence[CaseFile], logs_endpoint: str | None = None, workers: int = 4) -> tuple[CaseResult, ...]:
     """Every case of `files`, in order; a file the emulator refuses makes each of its cases differ."""
     with ExitStack() as stack:
         if logs_endpoint is None:
@@ -42,10 +43,12 @@ def run_cases(files: Sequence[CaseFile], logs_endpoint: str | None = None) -> tu
         origins = {
             origin: "http://" + stack.enter_context(serve_app(app, origin, "app")) for origin, app in BACKENDS.items()
         }
-        results: list[CaseResult] = []
-        for case_file in files:
-            results.extend(_run_file(case_file, logs_endpoint, origins))
-        return tuple(results)
+        endpoint = logs_endpoint
+        # Files run side by side: each has an emulator of its own, and most of a file's time is
+        # waiting (its requests, the emulator's start and stop), not work.
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="parity") as pool:
+            runs = pool.map(lambda case_file: _run_file(case_file, endpoint, origins), files)
+            return tuple(result for file_results in runs for result in file_results)
 
 
 @contextmanager
