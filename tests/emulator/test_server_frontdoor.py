@@ -165,6 +165,17 @@ def test_a_head_of_exactly_10240_bytes_is_served_and_one_byte_more_is_431(door: 
     assert status_line(over) == b"HTTP/1.1 431 Request Header Fields Too Large", over[:200]
 
 
+def test_a_head_at_the_limit_sent_in_pieces_is_served(door: EmulatorServer) -> None:
+    # Held unfinished up to the blank line's CR, a head of exactly 10,240 bytes is still AWS's to serve.
+    whole = padded_to(MAX_HEAD_BYTES)
+    with socket.create_connection(("127.0.0.1", port_of(door)), timeout=10) as raw:
+        raw.sendall(whole[:-1])
+        time.sleep(0.2)  # let the emulator read the unfinished head before the last byte
+        raw.sendall(whole[-1:])
+        answer = read_until_closed(raw, 10)
+    assert status_line(answer) == b"HTTP/1.1 200 OK", answer[:200]
+
+
 def test_an_oversize_head_gets_the_front_doors_431_without_request_id_or_log(
     door: EmulatorServer, logs_client: Any
 ) -> None:

@@ -99,8 +99,9 @@ class _GuardedConnection(h11.Connection):
     remembering why it refused, for the answer."""
 
     def __init__(self, max_head_bytes: int) -> None:
-        # An unfinished head longer than the limit is refused as soon as it is (h11 hints 431).
-        super().__init__(h11.SERVER, max_incomplete_event_size=max_head_bytes)
+        # An unfinished head is refused as soon as it must end up over the limit (h11 hints 431): until the
+        # blank line is complete, h11 may hold the limit's bytes and the blank line's CR.
+        super().__init__(h11.SERVER, max_incomplete_event_size=max_head_bytes + 1)
         self.max_head_bytes = max_head_bytes
         self.refusal: Refusal | None = None
 
