@@ -160,7 +160,12 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
     run.add_argument(
         "--no-logs",
         action="store_true",
-        help="judge on status and x-amzn-ErrorType only; do not read the gateway's logs",
+        help="judge on status and x-amzn-ErrorType only; do not read the gateway's logs (implies --allow-unconfirmed)",
+    )
+    run.add_argument(
+        "--allow-unconfirmed",
+        action="store_true",
+        help="pass a run whose probes the logs did not prove (UNCONFIRMED); by default they fail it (exit 1)",
     )
     run.add_argument(
         "--logs-deadline",
@@ -512,7 +517,7 @@ def _modes(args: argparse.Namespace) -> int:
 
 _VERDICT_STYLE = {
     "CONFIRMED": "green",
-    "UNCONFIRMED": "green",
+    "UNCONFIRMED": "yellow",
     "WRONG_CAUSE": "red",
     "WRONG_STATUS": "red",
     "ERROR": "red",
@@ -643,17 +648,38 @@ def _run(args: argparse.Namespace) -> int:
             markup=False,
             soft_wrap=True,  # whole paths, to click or copy
         )
-        summaries.append(_run_json(run, reports))
+        allowed = _unconfirmed_allowed(args)
+        if run.unconfirmed:
+            _out.print(_unconfirmed_line(run.unconfirmed, allowed), markup=False, soft_wrap=True)
+        summaries.append(_run_json(run, reports, allowed is not None))
         if run.unreachable:
             if args.json:
                 _print_json(_runs_json(summaries))
             raise TargetUnreachable(
                 f"no request reached {run.target.base_url}: is the target up and the URL right? (results: {path})"
             )
-        all_expected = all_expected and run.as_expected
+        all_expected = all_expected and run.passes(allowed is not None)
     if args.json:
         _print_json(_runs_json(summaries))
     return EXIT_OK if all_expected else EXIT_FAILED
+
+
+def _unconfirmed_allowed(args: argparse.Namespace) -> str | None:
+    """The flag that lets UNCONFIRMED probes pass, or None when they fail the run."""
+    if args.allow_unconfirmed:
+        return "--allow-unconfirmed"
+    if getattr(args, "no_logs", False):
+        return "--no-logs"
+    return None
+
+
+def _unconfirmed_line(count: int, allowed: str | None) -> str:
+    if allowed is not None:
+        return f"{count} UNCONFIRMED allowed by {allowed}: their cause is not proven from the logs"
+    return (
+        f"{count} UNCONFIRMED: the logs did not prove their cause, so the run fails "
+        "(the reasons say why; --allow-unconfirmed accepts them)"
+    )
 
 
 def _demo(args: argparse.Namespace) -> Path:
@@ -677,14 +703,18 @@ def _with_aws_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
     return replace(scenario, target=overridden)
 
 
-def _run_json(run: RunResult, reports: Mapping[str, Path]) -> dict[str, object]:
-    """One run for `run --json`: per probe its verdict, every verdict's count (zeros too), the report files."""
+def _run_json(run: RunResult, reports: Mapping[str, Path], allow_unconfirmed: bool = False) -> dict[str, object]:
+    """One run for `run --json`: per probe its verdict, every verdict's count (zeros too), the report files;
+    `passed` is what the exit status says (UNCONFIRMED fails unless allowed), `as_expected` that nothing
+    contradicted a probe."""
     return {
         "scenario": run.scenario.name,
         "source": str(run.scenario.source),
         "target": run.target.description,
         "run_id": run.run_id,
         "as_expected": run.as_expected,
+        "passed": run.passes(allow_unconfirmed),
+        "unconfirmed_allowed": allow_unconfirmed,
         "counts": {verdict.value: sum(r.verdict == verdict for r in run.results) for verdict in Verdict},
         "probes": [
             {
@@ -702,7 +732,11 @@ def _run_json(run: RunResult, reports: Mapping[str, Path]) -> dict[str, object]:
 
 
 def _runs_json(runs: Sequence[dict[str, object]]) -> dict[str, object]:
-    return {"as_expected": all(run["as_expected"] for run in runs), "runs": list(runs)}
+    return {
+        "as_expected": all(run["as_expected"] for run in runs),
+        "passed": all(run["passed"] for run in runs),
+        "runs": list(runs),
+    }
 
 
 def _token(args: argparse.Namespace) -> int:
@@ -896,6 +930,12 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
     )
     canary.add_argument("--no-metrics", action="store_true", help="keep the history only; publish nothing")
     canary.add_argument(
+        "--allow-unconfirmed",
+        action="store_true",
+        help="--once exits 0 though some probes stay UNCONFIRMED (by default they fail it; SuccessPercent never "
+        "counts them a success)",
+    )
+    canary.add_argument(
         "--on-stop",
         choices=("finish", "abandon"),
         default="finish",
@@ -960,7 +1000,14 @@ def _canary(args: argparse.Namespace) -> int:
     with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:
         _out.print(f"canary {scenarios[0].name} on {target.description}; history in {args.history}", markup=False)
         runs = run_canary(scenarios[0], target, catalogue, options, stop, report, abandon)
-    return EXIT_OK if args.every is not None or all(run.ok for run in runs) else EXIT_FAILED
+    if args.every is not None:
+        return EXIT_OK
+    unconfirmed = sum(run.unconfirmed for run in runs)
+    allowed = "--allow-unconfirmed" if args.allow_unconfirmed else None
+    if unconfirmed:
+        _out.print(_unconfirmed_line(unconfirmed, allowed), markup=False, soft_wrap=True)
+    passed = all(run.ok if allowed else run.proven for run in runs)
+    return EXIT_OK if passed else EXIT_FAILED
 
 
 def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

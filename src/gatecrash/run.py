@@ -49,7 +49,17 @@ class RunResult:
 
     @property
     def as_expected(self) -> bool:
+        """No answer contradicts its probe (UNCONFIRMED probes aside: see `passes`)."""
         return all(result.verdict.as_expected for result in self.results)
+
+    @property
+    def unconfirmed(self) -> int:
+        return sum(result.verdict is Verdict.UNCONFIRMED for result in self.results)
+
+    def passes(self, allow_unconfirmed: bool = False) -> bool:
+        """What the run's exit status says: as expected, and, unless allowed, every probe proven. A run
+        whose logs never came (every probe UNCONFIRMED) proved nothing and does not pass."""
+        return self.as_expected and (allow_unconfirmed or self.unconfirmed == 0)
 
     @property
     def unreachable(self) -> bool:

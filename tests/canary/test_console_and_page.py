@@ -30,10 +30,11 @@ def _run(number: int, *probes: ProbeOutcome, status: RunStatus = RunStatus.COMPL
 def test_the_console_line_names_each_failed_probe_and_its_verdict() -> None:
     line = run_line(_run(4, PASSED, WRONG, PENDING, BROKEN))
     assert line == (
-        "run #4 completed in 2.3s: 1 confirmed, 2 failed, 1 unconfirmed; SuccessPercent 33%; "
+        "run #4 completed in 2.3s: 1 confirmed, 2 failed, 1 unconfirmed; SuccessPercent 25%; "
         "failed: get a pet (WRONG_STATUS), burst past the limit (ERROR)"
     )
-    assert run_line(_run(5, PASSED, PENDING)).endswith("SuccessPercent 100%")  # nothing failed, nothing named
+    # Nothing failed, nothing named; the UNCONFIRMED probe proved nothing, so it is not a success.
+    assert run_line(_run(5, PASSED, PENDING)).endswith("SuccessPercent 50%")
     timed_out = run_line(_run(6, status=RunStatus.TIMED_OUT, note="ran past the 2s timeout"))
     assert timed_out == (
         "run #6 timed-out in 2.3s: 0 confirmed, 0 failed, 0 unconfirmed; SuccessPercent 0% (ran past the 2s timeout)"

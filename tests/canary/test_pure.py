@@ -31,11 +31,16 @@ def test_jitter_moves_the_start_either_way_within_bounds() -> None:
         parse_jitter("80%")
 
 
-def test_an_intended_403_succeeds_and_unconfirmed_counts_apart() -> None:
+def test_an_intended_403_succeeds_and_an_unconfirmed_probe_is_not_a_success() -> None:
     run = _run(CONFIRMED_403, FAILED, PENDING)
     assert (run.succeeded, run.failed, run.unconfirmed) == (1, 1, 1)
-    assert run.success_percent == pytest.approx(50.0)  # UNCONFIRMED on neither side
-    assert _run(PENDING).success_percent is None
+    assert run.success_percent == pytest.approx(100 / 3)  # UNCONFIRMED proved nothing: not a success
+    # Nine probes whose logs never came and one confirmed: 10%, not 100% (issue 16).
+    assert _run(CONFIRMED_403, *[PENDING] * 9).success_percent == pytest.approx(10.0)
+    assert _run(PENDING).success_percent == 0.0
+    assert _run().success_percent is None
+    assert _run(CONFIRMED_403, PENDING).ok and not _run(CONFIRMED_403, PENDING).proven
+    assert _run(CONFIRMED_403).proven
     assert _run(status=RunStatus.TIMED_OUT).success_percent == 0.0
     assert _run(status=RunStatus.ABANDONED).success_percent is None
     assert run.status_classes() == {"2xx": 0, "4xx": 2, "5xx": 1}
@@ -45,7 +50,7 @@ def test_metric_data_per_scenario_and_per_probe() -> None:
     data = metric_data(_run(CONFIRMED_403, FAILED, PENDING), parse_dimensions("probe,mode"), every_s=1.0)
     scenario_level = {d["MetricName"]: d["Value"] for d in data if len(d["Dimensions"]) == 1}
     assert scenario_level == {
-        "SuccessPercent": pytest.approx(50.0),
+        "SuccessPercent": pytest.approx(100 / 3),
         "Duration": 1500.0,
         "Failed": 1.0,
         "Unconfirmed": 1.0,
@@ -55,7 +60,11 @@ def test_metric_data_per_scenario_and_per_probe() -> None:
     }
     assert all(d["StorageResolution"] == 1 and d["Timestamp"] == STARTED for d in data)
     per_probe = [d for d in data if d["MetricName"] == "SuccessPercent" and len(d["Dimensions"]) == 3]
-    assert [(d["Dimensions"][1]["Value"], d["Value"]) for d in per_probe] == [("no key", 100.0), ("a pet", 0.0)]
+    assert [(d["Dimensions"][1]["Value"], d["Value"]) for d in per_probe] == [
+        ("no key", 100.0),
+        ("a pet", 0.0),
+        (PENDING.name, 0.0),
+    ]
     assert all(d["StorageResolution"] == 60 for d in metric_data(_run(FAILED), (), every_s=300.0))
     with pytest.raises(ValueError):
         parse_dimensions("probe,region")

@@ -1,7 +1,8 @@
 """CloudWatch metrics for a canary run: the MetricData (pure) and the boto3 edge that sends it.
 
 SuccessPercent counts a probe as a success when its status and its cause are confirmed, so an
-intended 403 is a success (unlike Synthetics' 4xx metric, which counts every 4xx as a failure).
+intended 403 is a success (unlike Synthetics' 4xx metric, which counts every 4xx as a failure), and
+an UNCONFIRMED probe is not one: it proved nothing.
 """
 
 from __future__ import annotations
@@ -48,8 +49,7 @@ def metric_data(run: CanaryRun, dimensions: Collection[str] = (), every_s: float
     if dimensions:
         for probe in run.probes:
             dims = scenario + _probe_dimensions(probe, dimensions)
-            if not probe.unconfirmed:
-                data.append(datum("SuccessPercent", 100.0 if probe.succeeded else 0.0, "Percent", dims))
+            data.append(datum("SuccessPercent", 100.0 if probe.succeeded else 0.0, "Percent", dims))
             data.append(datum("Failed", float(probe.failed), "Count", dims))
             data.append(datum("Unconfirmed", float(probe.unconfirmed), "Count", dims))
     return data

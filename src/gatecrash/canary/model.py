@@ -72,16 +72,22 @@ class CanaryRun:
 
     @property
     def success_percent(self) -> float | None:
-        """Confirmed among the decided probes. UNCONFIRMED is left out of both sides, so late logs
-        do not make the series flap; a run that did not complete is 0 (nothing was proven)."""
+        """Confirmed among all the run's probes: an UNCONFIRMED probe proved nothing, so it is not a
+        success (a run whose logs never arrive reads 0, not 100). A run that did not complete is 0;
+        an abandoned one, or one with no probe, has no value."""
         if self.status is not RunStatus.COMPLETED:
             return 0.0 if self.status is not RunStatus.ABANDONED else None
-        decided = self.succeeded + self.failed
-        return 100.0 * self.succeeded / decided if decided else None
+        return 100.0 * self.succeeded / len(self.probes) if self.probes else None
 
     @property
     def ok(self) -> bool:
+        """Completed and nothing failed (UNCONFIRMED probes aside: `proven` counts them)."""
         return self.status is RunStatus.COMPLETED and self.failed == 0
+
+    @property
+    def proven(self) -> bool:
+        """Completed with every probe CONFIRMED: what a canary run must be to pass by default."""
+        return self.ok and self.unconfirmed == 0
 
     @property
     def outcome(self) -> str:
