@@ -655,6 +655,31 @@ def test_a_framework_tailers_own_id_and_time_are_taken_off() -> None:
     assert request.execution[1].raw.startswith("[2b4492] ")
 
 
+def test_awslogs_get_rows_with_masked_stream_and_request_ids() -> None:
+    # aws/chalice#971 (2018): `awslogs get` prints `<group> <stream> <timestamp> <message>`; the
+    # paster masked the stream and the request id with asterisks.
+    text = (
+        "API-Gateway-Execution-Logs_**********/dev ******************************** 2018-10-23T16:56:01.286Z "
+        "(************************************) Successfully completed authorizer execution\n"
+        "API-Gateway-Execution-Logs_**********/dev ******************************** 2018-10-23T16:56:01.287Z "
+        "(************************************) The client is not authorized to perform this operation.\n"
+    )
+    request = only(pasted(text))
+    assert request.request_id == UNNAMED_REQUEST
+    assert [line.message for line in request.execution] == [
+        "Successfully completed authorizer execution",
+        "The client is not authorized to perform this operation.",
+    ]
+    assert request.execution[1].timestamp_ms == 1540313761287
+
+
+def test_a_masked_id_follows_the_request_its_stream_named() -> None:
+    text = f"({RID}) Starting authorizer: q8togz for request: {RID}\n(*****) Unauthorized request: {RID}\n"
+    request = only(pasted(text))
+    assert request.request_id == RID
+    assert request.execution[1].message == f"Unauthorized request: {RID}"
+
+
 def test_a_clock_time_in_front_is_taken_off() -> None:
     request = only(
         pasted("18:25:50 Execution failed due to a timeout error\n18:25:50 Method completed with status: 504\n")

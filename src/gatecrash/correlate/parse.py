@@ -77,6 +77,12 @@ _NAMES_REQUEST = re.compile(
 # `aws logs tail` prints `<timestamp> <stream> <message>`; execution and access streams are named
 # with 32 hex digits (apigw-reference.md, "Execution logs": "streams by gateway node (hex names)").
 _HEX_STREAM = re.compile(r"[0-9a-f]{32}")
+# `awslogs get` (jorgebastida/awslogs) prints `<group> <stream> <timestamp> <message>`; an execution
+# log group is named `API-Gateway-Execution-Logs_<api-id>/<stage>` (aws/chalice#971, 2018, with the
+# stream and the request ids masked by asterisks).
+_AWSLOGS_PREFIX = re.compile(r"API-Gateway-Execution-Logs_\S+ (\S+) (?=\d{4}-\d\d-\d\d[T ]\d)")
+# A request id the paster masked: `(************************************) message`.
+_MASKED_PREFIX = re.compile(r"\(\*{4,}\) ")
 
 # Common Log Format as the console offers it (AWS docs, "Access logging for REST APIs"):
 # `$context.identity.sourceIp $context.identity.caller $context.identity.user [$context.requestTime]
@@ -199,6 +205,9 @@ class _ExecutionReader:
             self._current[key] = prefixed[0]
             self._console.discard(key)
             return ExecutionLine(prefixed[0], prefixed[1], timestamp_ms, raw)
+        masked = _MASKED_PREFIX.match(text) if text[:2] == "(*" else None
+        if masked is not None:
+            text = text[masked.end() :]  # its id is unknown: the line goes with its stream's current request
         return self._unprefixed(text, key, timestamp_ms, raw)
 
     def _unprefixed(self, text: str, key: StreamKey, timestamp_ms: int | None, raw: str) -> ExecutionLine | None:
@@ -801,6 +810,12 @@ def _pasted_record(message: str) -> AccessRecord | None:
 
 def _tail_prefix(row: str) -> tuple[int | None, str | None, str]:
     """`<ISO timestamp> [<stream>] <message>` -> (ms, stream, message); rows without one unchanged."""
+    awslogs = _AWSLOGS_PREFIX.match(row) if row[:4] == "API-" else None
+    if awslogs is not None:
+        iso = _ISO_PREFIX.match(row, awslogs.end())
+        timestamp_ms = _iso_ms(iso.group(1)) if iso is not None else None
+        if iso is not None and timestamp_ms is not None:
+            return timestamp_ms, awslogs.group(1), row[iso.end() :]
     iso = _ISO_PREFIX.match(row) if row[:1].isdigit() else None
     if iso is None:
         return None, None, row
