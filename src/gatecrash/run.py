@@ -25,6 +25,7 @@ from gatecrash.emulator.auth.cognito import mint_token
 from gatecrash.emulator.routing import Router
 from gatecrash.errors import EnvironmentProblem, LogsError
 from gatecrash.load.phase import LoadOptions, LoadOutcome, failed_load, run_load
+from gatecrash.runner import redact
 from gatecrash.runner.budget import Budget
 from gatecrash.runner.fire import Progress, Runner, StepRecord
 from gatecrash.runner.signing import AwsKeys
@@ -101,16 +102,18 @@ def run_on_target(
     by default the scenario's `limits`."""
     secrets = resolve_secrets(scenario, target)
     budget = budget if budget is not None else Budget.of(scenario.limits)
+    # Every secret resolved now or minted while sending: whatever the run keeps is scrubbed of them.
+    ledger = redact.Ledger(secrets.values())
     run_id = uuid.uuid4().hex[:12]
     started = datetime.now(UTC)
-    records, loads = _fire(scenario, target, secrets, run_id, catalogue, options, budget)
+    records, loads = _fire(scenario, target, secrets, run_id, catalogue, options, budget, ledger)
     finished = datetime.now(UTC)
     results = [judge(record, catalogue.get(record.step.mode)) for record in records if record is not None]
     if not options.correlate:
         results = [mark_skipped(result) for result in results]
     elif not _none_reached(results):
         results = _correlated(results, target, catalogue, started, finished, options)
-    results = _in_order(scenario.steps, results, [result for result, _ in loads])
+    results = [scrubbed(result, ledger) for result in _in_order(scenario.steps, results, [r for r, _ in loads])]
     return RunResult(scenario, target, run_id, started, finished, tuple(results), loads=tuple(o for _, o in loads if o))
 
 
@@ -123,8 +126,10 @@ def recorrelate(
     options: RunOptions = RunOptions(),
 ) -> list[StepResult]:
     """UNCONFIRMED results looked for in the logs again: CloudWatch may deliver them minutes late,
-    so a canary's next run re-checks them rather than counting them failed."""
-    return _correlated(list(results), target, catalogue, started, finished, options)
+    so a canary's next run re-checks them rather than counting them failed. The run that sent them
+    is over, and its secrets with it: what the logs hold is scrubbed of anything shaped like one."""
+    shapes_only = redact.Ledger()
+    return [scrubbed(r, shapes_only) for r in _correlated(list(results), target, catalogue, started, finished, options)]
 
 
 def _fire(
@@ -135,6 +140,7 @@ def _fire(
     catalogue: Catalogue,
     options: RunOptions,
     budget: Budget,
+    ledger: redact.Ledger,
 ) -> tuple[list[StepRecord], list[tuple[StepResult, LoadOutcome | None]]]:
     """Probes and bursts on the httpx runner, load phases on locust, in the scenario's order, all
     drawing on one budget."""
@@ -146,7 +152,9 @@ def _fire(
             batch.append(step)
             continue
         if batch:
-            part = Runner(replace(scenario, steps=tuple(batch)), target, secrets, options.progress, run_id, budget)
+            part = Runner(
+                replace(scenario, steps=tuple(batch)), target, secrets, options.progress, run_id, budget, ledger
+            )
             records.extend(asyncio.run(part.run()))
             batch = []
         if step is not None:
@@ -202,6 +210,38 @@ def resolve_secrets(scenario: Scenario, target: LiveTarget) -> Secrets:
         stage=target.emulated,
         iam=_emulator_iam(target),
         mint=_emulator_minter(target),
+    )
+
+
+def scrubbed(result: StepResult, ledger: redact.Ledger) -> StepResult:
+    """`result` with every text it keeps (answers, reason, evidence) scrubbed of the ledger's secrets:
+    a gateway's error quotes the Authorization header, a log line the request's, whatever minted them."""
+    scrub = ledger.scrub
+    observations = tuple(
+        replace(
+            o,
+            request=replace(
+                o.request,
+                url=scrub(o.request.url),
+                headers=tuple((n, scrub(v)) for n, v in o.request.headers),
+                body_excerpt=scrub(o.request.body_excerpt),
+            ),
+            headers=tuple((n, scrub(v)) for n, v in o.headers),
+            all_headers=tuple((n, scrub(v)) for n, v in o.all_headers),
+            body_excerpt=scrub(o.body_excerpt),
+            error=scrub(o.error) if o.error is not None else None,
+        )
+        for o in result.record.observations
+    )
+    return replace(
+        result,
+        record=replace(result.record, observations=observations),
+        reason=scrub(result.reason),
+        evidence=tuple(scrub(line) for line in result.evidence),
+        decisive=tuple(
+            replace(d, value=scrub(d.value), matched=scrub(d.matched) if d.matched is not None else None)
+            for d in result.decisive
+        ),
     )
 
 

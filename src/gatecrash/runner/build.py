@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import httpx
 
@@ -30,6 +30,9 @@ class WireRequest:
     url: str
     headers: tuple[tuple[str, str], ...]
     body: bytes
+    # The secrets this request carries as sent (a key, a token minted for it, its SigV4 Authorization
+    # and session token), for the run's redaction ledger: never shown.
+    secrets: tuple[str, ...] = field(default=(), repr=False)
 
 
 def build(spec: RequestSpec, base_url: str, secrets: Secrets, region: str, tag: str) -> WireRequest:
@@ -39,19 +42,24 @@ def build(spec: RequestSpec, base_url: str, secrets: Secrets, region: str, tag: 
         headers.append(("User-Agent", user_agent(tag)))
     body = spec.body or b""
     auth = spec.auth
+    carried: list[str] = []
     if auth.kind is AuthKind.API_KEY:
-        headers.append(("x-api-key", secrets.strings[auth.credential or ""]))
+        key = secrets.strings[auth.credential or ""]
+        headers.append(("x-api-key", key))
+        carried.append(key)
     elif auth.kind is AuthKind.SIGV4:
         host = httpx.URL(url).netloc.decode("ascii")
         headers.append(("Host", host))
-        headers, body = sign(
-            spec.method, url, headers, body, secrets.aws[auth.credential or ""], region, auth.sigv4_fault
-        )
+        keys = secrets.aws[auth.credential or ""]
+        headers, body = sign(spec.method, url, headers, body, keys, region, auth.sigv4_fault)
+        carried.extend(v for name, v in headers if name.lower() in ("authorization", "x-amz-security-token"))
+        carried.extend(secret for secret in (keys.secret_access_key, keys.session_token) if secret)
     elif auth.kind is AuthKind.JWT:
         token = _token(secrets, auth.credential or "", auth.jwt_fault)
         if token is not None:
             headers.append(("Authorization", token))
-    return WireRequest(spec.method, url, tuple(headers), body)
+            carried.append(token)
+    return WireRequest(spec.method, url, tuple(headers), body, tuple(carried))
 
 
 def _token(secrets: Secrets, credential: str, fault: JwtFault | None) -> str | None:

@@ -14,7 +14,7 @@ import asyncio
 import ssl
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import httpx
@@ -24,7 +24,7 @@ from gatecrash.runner import redact
 from gatecrash.runner.budget import Budget
 from gatecrash.runner.build import WireRequest, build
 from gatecrash.runner.burst import BurstAnswer, release
-from gatecrash.runner.record import Observation, SentRequest, excerpt, kept_headers
+from gatecrash.runner.record import BODY_EXCERPT, Observation, SentRequest, kept_headers
 from gatecrash.scenario.model import Burst, Probe, Scenario, Step
 from gatecrash.target import LiveTarget
 
@@ -47,6 +47,7 @@ class Runner:
         progress: Progress | None = None,
         run_id: str | None = None,
         budget: Budget | None = None,
+        ledger: redact.Ledger | None = None,
     ) -> None:
         self.scenario = scenario
         self.target = target
@@ -56,7 +57,8 @@ class Runner:
         self._tls = ssl.create_default_context()
         # The run's (shared with its other batches, load phases and retries), else the scenario's own.
         self._budget = budget if budget is not None else Budget.of(scenario.limits)
-        self._secret_values = secrets.values()
+        # Every secret the run resolved or mints, shared with the run so that it scrubs its evidence too.
+        self.ledger = ledger if ledger is not None else redact.Ledger(secrets.values())
 
     async def run(self) -> list[StepRecord]:
         timeout = httpx.Timeout(self.scenario.timeout_s)
@@ -100,14 +102,20 @@ class Runner:
 
     def _wire(self, step: Probe | Burst, index: int) -> WireRequest:
         tag = f"{self.run_id}/{step.name}/{index}"
-        return build(step.request, self.target.base_url, self.secrets, self.target.region, tag)
+        wire = build(step.request, self.target.base_url, self.secrets, self.target.region, tag)
+        self.ledger.add(*wire.secrets)
+        return wire
 
     def _sent(self, wire: WireRequest) -> SentRequest:
         url = httpx.URL(wire.url)
         query = redact.query(url.params.multi_items())
         shown = str(url.copy_with(params=query)) if query else wire.url
-        body = redact.text(excerpt(wire.body), self._secret_values)
-        return SentRequest(wire.method, shown, tuple(redact.headers(wire.headers)), body, len(wire.body))
+        body = self.ledger.excerpt(wire.body, BODY_EXCERPT)
+        return SentRequest(wire.method, shown, self._headers(wire.headers), body, len(wire.body))
+
+    def _headers(self, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
+        """Headers as a report may show them: secret ones masked by name, any secret value scrubbed."""
+        return tuple((name, self.ledger.scrub(value)) for name, value in redact.headers(pairs))
 
     async def _send(self, client: httpx.AsyncClient, probe: Probe, index: int) -> Observation:
         wire = self._wire(probe, index)
@@ -119,7 +127,8 @@ class Runner:
         try:
             response = await client.request(wire.method, wire.url, headers=list(wire.headers), content=wire.body)
         except httpx.HTTPError as exc:
-            return Observation(probe.name, index, sent, started, None, None, error=_transport_error(exc))
+            error = self.ledger.scrub(_transport_error(exc))
+            return Observation(probe.name, index, sent, started, None, None, error=error)
         return Observation(
             probe.name,
             index,
@@ -128,8 +137,8 @@ class Runner:
             time.time(),
             response.status_code,
             kept_headers(list(response.headers.multi_items())),
-            redact.text(excerpt(response.content), self._secret_values),
-            all_headers=tuple(redact.headers(response.headers.multi_items())),
+            self.ledger.excerpt(response.content, BODY_EXCERPT),
+            all_headers=self._headers(response.headers.multi_items()),
         )
 
     async def _burst(self, burst: Burst) -> StepRecord:
@@ -160,9 +169,9 @@ class Runner:
             answer.received_at,
             answer.status,
             kept_headers(list(answer.headers)),
-            redact.text(excerpt(answer.body), self._secret_values),
-            answer.error,
-            all_headers=tuple(redact.headers(answer.headers)),
+            self.ledger.excerpt(answer.body, BODY_EXCERPT),
+            self.ledger.scrub(answer.error) if answer.error is not None else None,
+            all_headers=self._headers(answer.headers),
         )
 
 
