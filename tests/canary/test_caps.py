@@ -124,3 +124,28 @@ def test_a_schedule_stops_at_its_hourly_ceiling_and_a_signal_ends_it(tmp_path: P
     assert counted(count_file) == 8
     runs = History(tmp_path / "history").runs()
     assert [run.sent for run in runs] == [4, 4]
+
+
+def test_a_retried_load_phase_draws_on_what_its_first_try_left(tmp_path: Path) -> None:
+    # Each try of the phase sends its 10 requests to a failing backend: 25 leave room for one retry,
+    # and a second would need 10 of the 5 left (before the budget: 40, four tries of 10).
+    path = tmp_path / "caps.yaml"
+    path.write_text(
+        "name: caps\n"
+        f"target: {{emulator: {{definition: {COUNTING}/api.yaml, backends: {{backend: {COUNTING}/backend.py:app}}}}}}\n"
+        "limits: {max-requests: 25, max-duration: 60s}\n"
+        "probes:\n"
+        "  - name: load\n"
+        "    mode: ok\n"
+        "    rate: {rps: 10, duration: 1s}\n"
+        "    request: {method: GET, path: /count/status/503}\n"
+        '    expect: {status: {"200": [1.0, 1.0]}}\n'
+    )
+    process, count_file = canary(tmp_path, str(path), "--once", "--retries", "3")
+    code, output = finished(process, timeout=300)
+    assert code == 1, output
+    [run] = History(tmp_path / "history").runs()
+    assert counted(count_file) == run.sent == 20
+    [phase] = run.probes
+    assert phase.attempts == 2
+    assert "not retried: the scenario's max-requests covers the run and its retries (5 requests left)" in phase.reason
