@@ -48,6 +48,7 @@ Send = Callable[[dict[str, Any]], Awaitable[None]]
 # id exists, and ignores REQUEST_TOO_LARGE customisation (lgtm-generator#10, confirmed 2026-11-25).
 MAX_PAYLOAD = 10 * 1024 * 1024
 _TOO_LARGE_BODY = f"HTTP content length exceeded {MAX_PAYLOAD} bytes.".encode()
+_UNSEEN = frozenset(name.encode("latin-1") for name in headerrules.UNSEEN)
 # Rejections whose recorded execution logs end without `Method completed with status`: the key and
 # usage-plan lines, and the authorizer's (auth/gate.py).
 _NO_METHOD_COMPLETED = frozenset(
@@ -404,23 +405,34 @@ async def _read_body(scope: Scope, receive: Receive) -> bytes | None:
 
 def _exchange_from(scope: Scope, body: bytes) -> Exchange:
     raw_path = scope.get("raw_path") or scope["path"].encode("utf-8")
-    headers = [(name.decode("latin-1"), value.decode("latin-1")) for name, value in scope["headers"]]
+    # ASGI gives header names lower-cased: the headers the gateway never sees are left out
+    # (headerrules.py), and the two the gateway acts on itself are noted, in one pass.
+    headers: list[tuple[str, str]] = []
+    closing = False
+    incoming: str | None = None
+    for raw_name, raw_value in scope["headers"]:
+        if raw_name in _UNSEEN:
+            closing = closing or (raw_name == b"connection" and raw_value.lower() == b"close")
+            continue
+        value = raw_value.decode("latin-1")
+        if raw_name == b"x-amzn-trace-id" and incoming is None:
+            incoming = value
+        headers.append((raw_name.decode("latin-1"), value))
     query_text = scope.get("query_string", b"").decode("latin-1")
     client = scope.get("client") or ("127.0.0.1", 0)
     server = scope.get("server") or ("127.0.0.1", 0)
     exchange = Exchange(
         http_method=scope["method"],
         full_path=raw_path.decode("latin-1").split("?", 1)[0],
-        headers=headerrules.method_request_headers(headers),
+        headers=headers,
         query=parse_qsl(query_text, keep_blank_values=True),
         body=body,
         source_ip=client[0],
         protocol="HTTP/1.1",  # "HTTP/1.1 even for HTTP/2 clients" (AWS docs, $context.protocol)
         server_port=int(server[1] or 0),
         scheme=str(scope.get("scheme") or "http"),
+        closing=closing,
     )
-    exchange.closing = any(n == "connection" and v.lower() == "close" for n, v in headers)
-    incoming = exchange.header("x-amzn-trace-id")
     if incoming and incoming.startswith("Root="):
         # A client's trace is continued (recorded: test_invocation_trace_id): whole when it names a
         # parent, else its root with a parent of the gateway's own.

@@ -181,7 +181,7 @@ class Exchange:
             "status": self.status or None,
             "responseLength": self.response_length,
             "responseLatency": self.response_latency,
-            "xrayTraceId": self.trace_id.split(";", 1)[0].removeprefix("Root="),
+            "xrayTraceId": self.trace_id.partition(";")[0].removeprefix("Root="),
             # Recorded "false" on a stage without a canary (LocalStack test_invoking_canary_deployment);
             # the emulator has no canary, so no request goes to one.
             "isCanaryRequest": "false",

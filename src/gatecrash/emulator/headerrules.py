@@ -42,6 +42,7 @@ _NEVER_PASSED = _HOP_BY_HOP | {
 }
 # Headers the gateway sets itself on the proxy event; the client's are replaced.
 _GATEWAY_SET = frozenset({"x-amzn-trace-id", "x-forwarded-for", "x-forwarded-port", "x-forwarded-proto"})
+UNSEEN = _NEVER_PASSED  # lower-case names
 _EVENT_DROPPED = _NEVER_PASSED | _GATEWAY_SET
 _HTTP_PROXY_DROPPED = _NEVER_PASSED | {"content-encoding", "via", "host", "x-amzn-trace-id"}
 _MAPPED_DROPPED = frozenset({"connection", "expect", "proxy-authenticate", "te", "via"})

@@ -111,7 +111,9 @@ class IntegrationRunner:
         return self._client
 
     async def run(self, exchange: Exchange, integration: Integration) -> Result:
-        if headerrules.refused_mapping(integration.type, integration.request_parameters) is not None:
+        if integration.request_parameters and headerrules.refused_mapping(
+            integration.type, integration.request_parameters
+        ):
             # Recorded 500 for every call of such a method (headerrules.py); no execution line is known.
             return GatewayError("API_CONFIGURATION_ERROR")
         if integration.type is IntegrationType.AWS_PROXY:
