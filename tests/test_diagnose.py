@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import os
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -210,3 +211,92 @@ def test_a_pasted_excerpt_without_ids_is_diagnosed_as_one_request() -> None:
     )
     assert result.requests_seen == 1
     assert [(f.cause, f.status) for f in result.findings] == [("malformed-lambda-response", 502)]
+
+
+# --- the CLI at its edges: nothing read, notes, nearest modes, the evidence in one line -----------------
+
+
+def test_diagnose_exits_2_when_the_file_holds_no_api_gateway_line(tmp_path: Path) -> None:
+    notes = tmp_path / "notes.txt"
+    notes.write_text("deploy went fine\nthen the 502s started\n")
+    result = diagnose("--from-file", str(notes))
+    assert result.returncode == 2
+    assert nothing_read_message(str(notes)) in result.stderr
+    assert result.stdout == ""  # no empty table
+    from_stdin = diagnose("--from-file", "-", "--json", stdin="not a log line\n")
+    assert from_stdin.returncode == 2
+    assert "standard input: no API Gateway execution line or access-log record found" in from_stdin.stderr
+
+
+MIXED = (
+    f"({RID}) Execution failed due to configuration error: Malformed Lambda proxy response\n"
+    f"({RID}) Method completed with status: 502\n"
+    + json.dumps(
+        {"requestId": "5d1e9c1a-0b7e-4c0e-9d5a-1f2e3d4c5b6a", "status": "403", "error.responseType": "WAF_FILTERED"}
+    )
+    + "\n"
+)
+
+
+def test_diagnose_json_carries_notes_candidates_and_what_decided(tmp_path: Path) -> None:
+    pasted = tmp_path / "pasted.log"
+    pasted.write_text(MIXED)
+    result = diagnose("--from-file", str(pasted), "--json")
+    assert result.returncode == 0, result.stderr
+    findings = {f["request_id"]: f for f in json.loads(result.stdout)["findings"]}
+    malformed = findings[RID]
+    assert malformed["cause"] == "malformed-lambda-response"
+    assert malformed["decisive"] == [
+        {
+            "log": "execution",
+            "value": "Execution failed due to configuration error: Malformed Lambda proxy response",
+            "matched": "Execution failed due to configuration error: Malformed Lambda proxy response",
+        }
+    ]
+    assert "no access-log record: the cause rests on the execution lines" in malformed["notes"]
+    assert malformed["candidates"][0] == "malformed-lambda-response"
+    unknown = findings["5d1e9c1a-0b7e-4c0e-9d5a-1f2e3d4c5b6a"]
+    assert unknown["cause"] is None
+    assert "invalid-signature" in unknown["candidates"]  # the nearest modes of a 403 the record does not rule out
+    assert unknown["decisive"] == [{"log": "access", "field": "error.responseType", "value": "WAF_FILTERED"}]
+    assert any(note.startswith("nearest modes: ") for note in unknown["notes"])
+
+
+def test_diagnose_table_shows_the_deciding_evidence_in_one_line_with_notes_and_nearest_modes(tmp_path: Path) -> None:
+    pasted = tmp_path / "pasted.log"
+    pasted.write_text(MIXED)
+    result = subprocess.run(
+        [sys.executable, "-m", "gatecrash", "diagnose", "--from-file", str(pasted)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=ROOT,
+        env={**os.environ, "COLUMNS": "400"},  # one row per finding, to read the cells back
+    )
+    assert result.returncode == 0, result.stderr
+    rows = {
+        line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
+        for line in result.stdout.splitlines()
+        if line.count("│") == 6
+    }
+    status, cause, evidence, notes = rows[RID]
+    assert (status, cause) == ("502", "malformed-lambda-response")
+    assert evidence == 'execution log "Execution failed due to configuration error: Malformed Lambda proxy response"'
+    assert "runner-up:" in notes or "no access-log record" in notes
+    status, cause, evidence, _ = rows["5d1e9c1a-0b7e-4c0e-9d5a-1f2e3d4c5b6a"]
+    assert status == "403"
+    assert cause.startswith("unknown (nearest: ") and "invalid-signature" in cause
+    assert evidence == "access log error.responseType=WAF_FILTERED"  # not the raw access record
+    assert '{"requestId"' not in result.stdout
+
+
+def test_findings_carry_what_decided_and_an_unknown_carries_its_nearest_modes() -> None:
+    record = json.dumps({"requestId": RID, "status": "429", "error.responseType": "QUOTA_EXCEEDED"})
+    (known,) = diagnose_lines(f"({RID}) Method completed with status: 429\n{record}\n").findings
+    assert known.cause == "quota-exceeded"
+    assert any(item.field == "error.responseType" and item.value == "QUOTA_EXCEEDED" for item in known.decisive)
+    assert known.evidence_line() == "access log error.responseType=QUOTA_EXCEEDED"
+    (unknown,) = diagnose_lines(f"({RID}) Method completed with status: 429\n").findings
+    assert unknown.cause is None and unknown.decisive == ()
+    assert unknown.candidates[:2] == ("throttled", "quota-exceeded")
+    assert unknown.evidence_line() == f"({RID}) Method completed with status: 429"  # the line itself, shortened

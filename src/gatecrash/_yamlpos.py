@@ -18,6 +18,7 @@ from typing import Any
 import yaml
 
 from gatecrash.errors import ConfigError, Problem
+from gatecrash.inputs import read_text_file
 
 JsonPath = tuple[str | int, ...]
 ROOT: JsonPath = ()
@@ -244,24 +245,9 @@ def _parse_yaml(text: str, source: str) -> LoadedDocument | Problem:
 
 
 def read_document(path: Path, source: str, error_type: type[ConfigError]) -> LoadedDocument:
-    """Read and parse `path`, raising `error_type` with one Problem when that is impossible."""
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except UnicodeDecodeError as error:
-        raise error_type(
-            [Problem(source, format_pointer(ROOT), f"not UTF-8 text: {error.reason}", hint="save it as UTF-8")]
-        ) from None
-    except OSError as error:
-        raise error_type(
-            [
-                Problem(
-                    source,
-                    format_pointer(ROOT),
-                    f"cannot read the file: {error.strerror or error}",
-                    hint="check the path and its permissions",
-                )
-            ]
-        ) from None
+    """Read and parse `path`, raising `error_type` with one Problem when that is impossible (a folder,
+    a device, binary, not UTF-8, too large: `inputs.read_text_file`)."""
+    text = read_text_file(path, source, error_type=error_type)
     loaded = parse_text(text, source)
     if isinstance(loaded, Problem):
         raise error_type([loaded])

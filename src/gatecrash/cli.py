@@ -35,10 +35,12 @@ from gatecrash.errors import (
     GatecrashError,
     Problem,
     ScenarioError,
+    SideFileError,
     TargetUnreachable,
 )
 from gatecrash.load.engine import EngineOptions
 from gatecrash.load.phase import LoadOptions
+from gatecrash.outputs import check_output_files, check_output_folder, make_folder, write_text
 from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
 from gatecrash.run import RunOptions, RunResult, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -46,6 +48,7 @@ from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenar
 from gatecrash.scenario.model import AwsTarget
 
 if TYPE_CHECKING:
+    from gatecrash.correlate.model import DecisiveEvidence
     from gatecrash.generate import Generated, Options
     from gatecrash.load.live import LiveSecond
 
@@ -189,7 +192,9 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         metavar="ADDRESS",
         help="where the locust master listens for workers on other machines (default: 127.0.0.1)",
     )
-    load.add_argument("--master-port", type=_count, default=0, metavar="PORT", help="the master's port (default: free)")
+    load.add_argument(
+        "--master-port", type=_port_number, default=0, metavar="PORT", help="the master's port (default: free)"
+    )
     load.add_argument(
         "--remote-workers", type=_count, default=0, metavar="M", help="workers on other machines to wait for"
     )
@@ -612,6 +617,9 @@ def _every(text: str) -> float:
 def _run(args: argparse.Namespace) -> int:
     catalogue, loaded = _load(args.scenarios or [_demo(args)])
     scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
+    make_folder(args.reports, "--reports")  # before anything is sent: a report that cannot be written is no run
+    if args.keep_load_files is not None:
+        make_folder(args.keep_load_files, "--keep-load-files")
     all_expected = True
     summaries: list[dict[str, object]] = []
     for scenario in scenarios:
@@ -744,23 +752,29 @@ def _token(args: argparse.Namespace) -> int:
     from gatecrash.emulator.sidefile import load_side_file
 
     stage = load_side_file(args.side_file)
-    _out.print(
-        mint_token(stage, args.pool, client_id=args.client_id, scopes=args.scope, fault=args.fault), soft_wrap=True
-    )
+    try:
+        token = mint_token(stage, args.pool, client_id=args.client_id, scopes=args.scope, fault=args.fault)
+    except SideFileError as exc:  # mint_token knows the side file's content, not its name
+        raise SideFileError([replace(problem, file=str(args.side_file)) for problem in exc.problems]) from None
+    _out.print(token, soft_wrap=True)
     return EXIT_OK
 
 
 def _diagnose(args: argparse.Namespace) -> int:
     from gatecrash.correlate.fetch import LogLocation
-    from gatecrash.diagnose import diagnose_cloudwatch, diagnose_text
+    from gatecrash.diagnose import NEAREST_MODES, diagnose_cloudwatch, diagnose_text, nothing_read_message
+    from gatecrash.inputs import LOG_LIMIT, read_text_file, read_text_stream
 
     catalogue = load_catalogue()
     if args.from_file is not None:
-        try:
-            text = sys.stdin.read() if args.from_file == "-" else Path(args.from_file).read_text(encoding="utf-8")
-        except OSError as exc:
-            raise _UsageError(f"--from-file {args.from_file}: {exc.strerror or exc}") from exc
+        expected = "a text file of exported log lines"
+        if args.from_file == "-":
+            text = read_text_stream(sys.stdin.buffer, "standard input", limit=LOG_LIMIT, expected=expected)
+        else:
+            text = read_text_file(Path(args.from_file), limit=LOG_LIMIT, expected=expected)
         result = diagnose_text(text, args.from_file, catalogue)
+        if result.nothing_read:
+            raise _UsageError(nothing_read_message("standard input" if args.from_file == "-" else args.from_file))
     else:
         if not args.stage:
             raise _UsageError("--rest-api-id needs --stage, e.g. --rest-api-id a1b2c3d4e5 --stage prod")
@@ -790,7 +804,10 @@ def _diagnose(args: argparse.Namespace) -> int:
                         "status": f.status,
                         "cause": f.cause,
                         "evidence": list(f.evidence),
+                        "decisive": [_decisive_json(item) for item in f.decisive],
                         "fix": f.fix,
+                        "notes": list(f.notes),
+                        "candidates": list(f.candidates),
                     }
                     for f in result.findings
                 ],
@@ -805,17 +822,32 @@ def _diagnose(args: argparse.Namespace) -> int:
         summary.add_row(cause, str(count), fix)
     _out.print(summary)
     detail = Table(title="Requests")
-    for column in ("request id", "status", "cause", "evidence"):
+    detail.add_column("request id", overflow="fold")  # whole, to search the logs for
+    for column in ("status", "cause", "evidence", "notes"):
         detail.add_column(column)
     for finding in result.findings:
+        cause = finding.cause or "unknown"
+        if finding.cause is None and finding.candidates:
+            cause += f" (nearest: {', '.join(finding.candidates)})"
         detail.add_row(
             finding.request_id,
             str(finding.status or "-"),
-            finding.cause or "unknown",
-            finding.evidence[0] if finding.evidence else "-",
+            cause,
+            finding.evidence_line(),
+            "\n".join(note for note in finding.notes if not note.startswith(NEAREST_MODES)) or "-",
         )
     _out.print(detail)
     return EXIT_OK
+
+
+def _decisive_json(item: DecisiveEvidence) -> dict[str, str]:
+    """As results.json lists what decided: an access-log field with its value, or an execution line."""
+    if item.field is not None:
+        return {"log": "access", "field": item.field, "value": item.value}
+    entry = {"log": "execution", "value": item.value}
+    if item.matched is not None:
+        entry["matched"] = item.matched
+    return entry
 
 
 def _generate(args: argparse.Namespace) -> int:
@@ -835,6 +867,7 @@ def _generate(args: argparse.Namespace) -> int:
     )
     if (args.definition is None) == (args.rest_api_id is None):
         raise _UsageError("give either a DEFINITION file or --rest-api-id ID --stage S, not both or neither")
+    _check_generate_outputs(args)
     if args.rest_api_id is not None:
         generated = _generate_deployed(args, catalogue, options)
     else:
@@ -860,7 +893,7 @@ def _generate(args: argparse.Namespace) -> int:
     if args.output is None:
         sys.stdout.write(generated.text)
     else:
-        args.output.write_text(generated.text, encoding="utf-8")
+        write_text(args.output, generated.text, "-o")
     probes = generated.plan.probes
     sent = sum(p.gate.value == "enabled" for p in probes)
     _err.print(f"generated {sent} probe(s); {len(probes) - sent} written commented out", markup=False)
@@ -871,6 +904,17 @@ def _generate(args: argparse.Namespace) -> int:
     for skipped in generated.plan.skipped:
         _err.print(f"  skipped {skipped.mode} on {skipped.where}: {skipped.reason}", markup=False)
     return EXIT_OK
+
+
+def _check_generate_outputs(args: argparse.Namespace) -> None:
+    """Before anything is read or written: every output can be written, and none is an input or another output."""
+    from gatecrash.generate import export_path
+
+    outputs = {"-o": args.output, "--side-file-out": args.side_file_out}
+    if args.rest_api_id is not None and args.stage:
+        outputs["the export of the deployed API"] = export_path(args.output, args.rest_api_id, args.stage)
+    inputs = {"definition": args.definition, "side file": args.side_file, "--vars file": args.vars}
+    check_output_files(outputs, inputs)
 
 
 def _generate_deployed(args: argparse.Namespace, catalogue: Catalogue, options: Options) -> Generated:
@@ -957,6 +1001,7 @@ def _add_canary(commands: argparse._SubParsersAction[argparse.ArgumentParser]) -
 def _canary(args: argparse.Namespace) -> int:
     import threading
 
+    from gatecrash.canary.history import History
     from gatecrash.canary.loop import CanaryOptions, OnStop, run_canary, stop_on_signals
     from gatecrash.canary.metrics import parse_dimensions
     from gatecrash.canary.model import CanaryRun
@@ -996,6 +1041,7 @@ def _canary(args: argparse.Namespace) -> int:
 
         _out.print(run_line(run), markup=False, soft_wrap=True)  # one line per run, whole for grep and cron logs
 
+    History(args.history)  # a history it cannot use stops the canary before the target is opened
     stop, abandon = threading.Event(), threading.Event()
     with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:
         _out.print(f"canary {scenarios[0].name} on {target.description}; history in {args.history}", markup=False)
@@ -1057,6 +1103,8 @@ def _compare(args: argparse.Namespace) -> int:
     if len(loaded) != 1:
         raise _UsageError(f"{args.scenario}: compare runs one scenario; name one file")
     scenario = loaded[0]
+    if args.record is not None:
+        check_output_folder(args.record, "--record")  # before both sides run, not after
     overrides = AwsOverrides(args.region, args.profile)
     sides: list[Side] = []
     for option, text in (("--target-a", args.target_a), ("--target-b", args.target_b)):
@@ -1160,6 +1208,9 @@ def main(argv: Sequence[str] | None = None) -> None:
         code = EXIT_FAILED
     except KeyboardInterrupt:
         code = EXIT_INTERRUPTED  # Ctrl-C: the shell's 128 + SIGINT, without a traceback
+    except OSError as exc:  # the machine refused (a full disk, a file vanished): said in one line, never a traceback
+        _error(f"{exc.filename}: {exc.strerror or exc}" if exc.filename else str(exc.strerror or exc))
+        code = EXIT_ENVIRONMENT
     sys.exit(code)
 
 

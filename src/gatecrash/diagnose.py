@@ -14,8 +14,9 @@ from dataclasses import dataclass
 
 from gatecrash.catalogue import Catalogue
 from gatecrash.correlate.classify import classify
+from gatecrash.correlate.decisive import LINE_LIMIT, notable_fields, one_line, shortened
 from gatecrash.correlate.fetch import LogLocation, events_in_window, logs_client
-from gatecrash.correlate.model import AccessRecord, Classification, RequestLogs
+from gatecrash.correlate.model import AccessRecord, Classification, DecisiveEvidence, RequestLogs
 from gatecrash.correlate.parse import (
     group_by_request,
     group_pasted,
@@ -36,6 +37,16 @@ class Finding:
     # the logs could not show; for an unknown cause, the nearest modes and what made them near.
     notes: tuple[str, ...] = ()
     candidates: tuple[str, ...] = ()
+    # What decided the cause (the classifier's); for an unknown cause, the access record's error fields.
+    decisive: tuple[DecisiveEvidence, ...] = ()
+
+    def evidence_line(self) -> str:
+        """The evidence in one line: what decided (`access log error.responseType=...`, or the execution
+        line quoted), else the first line the finding rests on, shortened; "-" for none."""
+        decided = one_line(self.decisive)
+        if decided:
+            return decided
+        return shortened(self.evidence[0], LINE_LIMIT) if self.evidence else "-"
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,6 +85,9 @@ _LIMITS_429 = (
 )
 
 
+NEAREST_MODES = "nearest modes: "  # how the note naming an unknown cause's nearest modes starts
+
+
 def _edge_notes(logs: RequestLogs, found: Classification, catalogue: Catalogue, access_log_read: bool) -> list[str]:
     notes: list[str] = []
     status = logs.final_status
@@ -85,14 +99,22 @@ def _edge_notes(logs: RequestLogs, found: Classification, catalogue: Catalogue, 
                 + ("" if access_log_read else " (no --access-log-group given)")
                 + ": which limit refused it cannot be seen"
             )
-    if found.cause is None:
-        near = [mode for mode in found.candidates if mode in catalogue]
-        if not near and status is not None:
-            near = [mode.id for mode in catalogue if mode.status_matches(status)]
-        if near:
-            basis = "the lines and record fit them in part" if found.candidates else f"status {status} only"
-            notes.append(f"nearest modes: {', '.join(near[:4])} ({basis})")
+    near = _nearest(logs, found, catalogue)
+    if near:
+        basis = "the lines and record fit them in part" if found.candidates else f"status {status} only"
+        notes.append(f"{NEAREST_MODES}{', '.join(near)} ({basis})")
     return notes
+
+
+def _nearest(logs: RequestLogs, found: Classification, catalogue: Catalogue) -> tuple[str, ...]:
+    """For an unknown cause, the modes nearest to it: those the lines fit in part, else those of its
+    status (at most four); none for a known cause."""
+    if found.cause is not None:
+        return ()
+    near = [mode for mode in found.candidates if mode in catalogue]
+    if not near and logs.final_status is not None:
+        near = [mode.id for mode in catalogue if mode.status_matches(logs.final_status)]
+    return tuple(near[:4])
 
 
 def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue, access_log_read: bool = True) -> Diagnosis:
@@ -105,7 +127,9 @@ def diagnose(groups: Mapping[str, RequestLogs], catalogue: Catalogue, access_log
         fix = catalogue.get(found.cause).fix if found.cause is not None and found.cause in catalogue else None
         notes = (*found.notes, *_edge_notes(logs, found, catalogue, access_log_read))
         evidence = found.evidence or tuple(line.raw for line in logs.execution[-3:])
-        findings.append(Finding(request_id, logs.final_status, found.cause, evidence, fix, notes, found.candidates))
+        candidates = found.candidates if found.cause is not None else _nearest(logs, found, catalogue)
+        decisive = found.decisive or notable_fields(logs)
+        findings.append(Finding(request_id, logs.final_status, found.cause, evidence, fix, notes, candidates, decisive))
     return Diagnosis(tuple(findings), len(groups), access_log_read)
 
 

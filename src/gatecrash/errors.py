@@ -5,7 +5,9 @@ GatecrashError
 │   ├── DefinitionError  the API definition (OpenAPI/Swagger with x-amazon-apigateway-*)
 │   ├── SideFileError    the emulator side file (stage, usage plans, keys, functions)
 │   ├── ScenarioError    a scenario file (target, credentials, probes, limits)
-│   └── CatalogueError   the failure-mode catalogue (probes/*.yaml)
+│   ├── CatalogueError   the failure-mode catalogue (probes/*.yaml)
+│   └── FileError        a file or folder named cannot be read or written as asked (a folder, a device,
+│                        binary, too large, not a canary history, a missing or clashing output)
 └── EnvironmentProblem   something outside the user's files is missing or unreachable (exit 3)
     ├── CredentialError  a credential a scenario references is not there (an unset variable ...)
     ├── TargetUnreachable no request of a run reached the target
@@ -63,6 +65,10 @@ class ScenarioError(ConfigError):
 
 class CatalogueError(ConfigError):
     """The failure-mode catalogue cannot be used as given."""
+
+
+class FileError(ConfigError):
+    """A file or folder the user named cannot be read or written as asked."""
 
 
 class EnvironmentProblem(GatecrashError):

@@ -22,6 +22,8 @@ from typing import Any
 from gatecrash.canary.execute import Pending
 from gatecrash.canary.model import CanaryRun, ProbeOutcome, RunStatus
 from gatecrash.catalogue import Catalogue
+from gatecrash.errors import EnvironmentProblem, FileError, GatecrashError, Problem
+from gatecrash.outputs import make_folder
 from gatecrash.runner.fire import StepRecord
 from gatecrash.runner.record import Observation, SentRequest
 from gatecrash.runner.verdict import StepResult, Verdict
@@ -79,9 +81,12 @@ class History:
     def __init__(self, directory: Path) -> None:
         self.directory = directory
         self.path = directory / FILE_NAME
-        directory.mkdir(parents=True, exist_ok=True)
-        with closing(sqlite3.connect(self.path, timeout=10.0)) as connection:
-            _migrate(connection)
+        make_folder(directory, "--history")
+        try:
+            with closing(sqlite3.connect(self.path, timeout=10.0)) as connection:
+                _migrate(connection)
+        except sqlite3.DatabaseError as error:
+            raise _unusable(self.path, str(error)) from None
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:
@@ -211,9 +216,39 @@ class History:
         return [(datetime.fromisoformat(started).timestamp() + duration_s, sent) for started, duration_s, sent in rows]
 
 
+def _unusable(path: Path, reason: str) -> GatecrashError:
+    if "locked" in reason:  # another canary writing the same history for longer than the timeout
+        return EnvironmentProblem(f"{path}: the history is locked by another process ({reason}); try again")
+    return FileError(
+        [
+            Problem(
+                str(path),
+                "$",
+                f"not a canary history gatecrash can use: {reason}",
+                hint="move it away or give --history another folder; a new history starts where there is none",
+            )
+        ]
+    )
+
+
+# Columns every version has: a database that has these tables without them is someone else's file.
+_REQUIRED_COLUMNS = {
+    "runs": {"number", "scenario", "started", "duration_s", "status", "note"},
+    "probes": {"run", "position", "name", "mode", "verdict", "reason", "evidence", "attempts", "statuses"},
+}
+
+
 def _migrate(connection: sqlite3.Connection) -> None:
     """Brings the file to SCHEMA_VERSION, keeping every run (each step only adds)."""
     (version,) = connection.execute("PRAGMA user_version").fetchone()
+    if int(version) > SCHEMA_VERSION:
+        raise sqlite3.DatabaseError(
+            f"written by a newer gatecrash (schema version {version}; this one reads up to {SCHEMA_VERSION})"
+        )
+    for table, required in _REQUIRED_COLUMNS.items():
+        columns = {row[1] for row in connection.execute(f"PRAGMA table_info({table})")}
+        if columns and not required <= columns:
+            raise sqlite3.DatabaseError(f"its {table} table lacks {', '.join(sorted(required - columns))}")
     for number in range(int(version), SCHEMA_VERSION):
         connection.executescript(_MIGRATIONS[number])
         connection.execute(f"PRAGMA user_version = {number + 1}")

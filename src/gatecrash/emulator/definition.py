@@ -22,6 +22,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import unquote
 
+import jsonschema
+
 from gatecrash._yamlpos import (
     ROOT,
     JsonPath,
@@ -473,10 +475,53 @@ def _inline_schema(context: _Context, schema: Any, path: JsonPath, expanding: tu
 
 def _read_schema(context: _Context, schema: Any, where: JsonPath) -> JsonSchema | None:
     inlined = _inline_schema(context, schema, where)
-    if isinstance(inlined, Mapping):
+    if not isinstance(inlined, Mapping):
+        _report_wrong_type(context, where, schema, "a schema object")
+        return None
+    malformed = _malformed_schema(inlined)
+    if malformed is None:
         return inlined
-    _report_wrong_type(context, where, schema, "a schema object")
+    path, message = malformed
+    context.log.add(
+        _source_path(context, schema, where, path),
+        f"not a JSON Schema draft 4 model: {message}",
+        hint="write it as JSON Schema draft 4: API Gateway's CreateModel refuses others with "
+        "'Invalid model schema specified'",
+    )
     return None
+
+
+# Keywords whose value has the wrong shape (`properties: [...]`, `type: 4.8`, `items: 5`): a model
+# CreateModel refuses with "Invalid model specified: ... errors : [Invalid model schema specified]"
+# (aws-apigateway-importer#75, #126), and one no validator can apply. Other draft-4 rules broken
+# (`required: []`) are left alone: whether API Gateway refuses those is not recorded.
+_SHAPE_RULES = frozenset({"type", "anyOf", "enum"})
+
+
+def _malformed_schema(schema: Mapping[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
+    """Where in `schema` a keyword's value has the wrong shape, and what is wrong; None if none does."""
+    for error in jsonschema.Draft4Validator(jsonschema.Draft4Validator.META_SCHEMA).iter_errors(schema):
+        if error.validator in _SHAPE_RULES:
+            return tuple(error.absolute_path), error.message
+    return None
+
+
+def _source_path(context: _Context, schema: Any, where: JsonPath, path: tuple[str | int, ...]) -> JsonPath:
+    """The place in the document of `path` inside the schema at `where`, following the `$ref`s inlined."""
+    node, location = schema, where
+    for segment in path:
+        if isinstance(node, Mapping) and isinstance(node.get("$ref"), str):
+            target = _lookup_ref(context, node["$ref"], (*location, "$ref"))
+            if target is None:
+                break
+            node, location = target
+        if isinstance(node, Mapping) and segment in node:
+            node, location = node[segment], (*location, str(segment))
+        elif isinstance(node, list) and isinstance(segment, int) and segment < len(node):
+            node, location = node[segment], (*location, segment)
+        else:
+            break
+    return location
 
 
 # --- document-level extensions --------------------------------------------------------------------

@@ -26,6 +26,7 @@ from gatecrash.generate.deployed import (
 from gatecrash.generate.mirror import offline_mirror, write_mirror
 from gatecrash.generate.plan import Options, Plan, plan
 from gatecrash.generate.render import Target, render
+from gatecrash.outputs import make_folder
 
 __all__ = ["Generated", "Options", "export_path", "generate", "generate_deployed"]
 
@@ -102,8 +103,10 @@ def generate_deployed(
     """
     deployed = read_deployed(source)
     export = export_path(output, source.rest_api_id, source.stage)
+    make_folder(export.parent, "the export's folder")
     write_export(deployed.export, export)
     if side_file_out is not None:
+        make_folder(side_file_out.parent, "--side-file-out's folder")
         document = side_file_document(
             deployed.stage,
             deployed.plans,

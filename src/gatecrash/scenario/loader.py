@@ -47,7 +47,8 @@ from pathlib import Path
 from typing import Any, TypeVar
 
 from gatecrash._yamlpos import JsonPath, ProblemLog, choice_hint, describe_type, read_document
-from gatecrash.errors import ScenarioError
+from gatecrash.errors import FileError, ScenarioError
+from gatecrash.inputs import read_text_file
 from gatecrash.scenario.model import (
     Auth,
     AuthKind,
@@ -141,9 +142,9 @@ def _is_scenario(path: Path) -> bool:
     # A folder such as scenarios/demo also holds the API definition and side file: a scenario
     # is the YAML file with a top-level `probes` key.
     try:
-        head = path.read_text(encoding="utf-8", errors="replace")
-    except OSError:
-        return False
+        head = read_text_file(path)
+    except FileError:
+        return False  # not a scenario; named on its own, the file's problem would be reported
     return re.search(r"(?m)^probes\s*:", head) is not None
 
 
@@ -258,6 +259,9 @@ class _Reader:
         if text is None:
             return None
         path = (self.base / text).resolve()
+        if path.exists() and not path.is_file():
+            self.log.add(where, f"{text!r} is not a file ({path})", hint="name a YAML or JSON file")
+            return None
         if not path.is_file():
             self.log.add(where, f"no file {text!r} (looked for {path})", hint="paths are relative to the scenario file")
             return None
