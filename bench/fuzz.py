@@ -389,6 +389,78 @@ class CliCase:
 CLI_CASES: list[CliCase] = []
 
 
+def _bad_input_cases() -> list[CliCase]:
+    """Issue 16's 13 inputs that ended in a traceback, with their neighbours (tests/test_cli_bad_inputs.py
+    has a test for each): every file-reading option given /dev/zero, binary or seeded garbage."""
+    demo = ROOT / "scenarios" / "demo"
+    api, scenario = str(demo / "api.yaml"), str(demo / "scenario.yaml")
+    readers = {
+        "validate": ("validate", "{}"),
+        "run": ("run", "{}"),
+        "canary": ("canary", "{}", "--once", "--no-metrics"),
+        "compare": ("compare", "{}", "--target-b", "emulator"),
+        "emulator --definition": ("emulator", "--definition", "{}"),
+        "emulator --side-file": ("emulator", "--definition", api, "--side-file", "{}"),
+        "emulator --vars": ("emulator", "--definition", api, "--vars", "{}"),
+        "generate": ("generate", "{}"),
+        "generate --side-file": ("generate", api, "--side-file", "{}"),
+        "generate --vars": ("generate", api, "--vars", "{}"),
+        "diagnose": ("diagnose", "--from-file", "{}"),
+        "token": ("token", "--side-file", "{}", "--pool", "us-east-1_demo0001"),
+    }
+    rng = random.Random(16)
+    garbage = {
+        "binary": b"\x00" + rng.randbytes(2000),
+        "not UTF-8": "probes:\n  - name: café\n".encode("latin-1"),
+        "YAML list": b"- probes\n- paths\n- stage\n",
+    }
+    cases = [
+        CliCase(f"{name}: /dev/zero", tuple(a.replace("{}", "/dev/zero") for a in argv))
+        for name, argv in readers.items()
+    ]
+    for name, argv in readers.items():
+        for kind, content in garbage.items():
+            argv_here = tuple(a.replace("{}", "input.yaml") for a in argv)
+            cases.append(CliCase(f"{name}: {kind}", argv_here, {"input.yaml": content}))
+    definition = (demo / "api.yaml").read_bytes()
+    bad_model = definition.replace(b"additionalProperties: false", b"additionalProperties: 5", 1)
+    cases += [
+        CliCase("--port 70000", ("emulator", "--definition", api, "--port", "70000")),
+        CliCase("--logs-port 70000", ("emulator", "--definition", api, "--logs-port", "70000")),
+        CliCase("--master-port 70000", ("run", scenario, "--master-port", "70000")),
+        CliCase("generate -o into a missing folder", ("generate", api, "-o", "new/probes.yaml"), exit_code=0),
+        CliCase(
+            "generate -o onto an existing file", ("generate", api, "-o", "p.yaml"), {"p.yaml": b"old\n"}, exit_code=0
+        ),
+        CliCase(
+            "generate -o onto its definition", ("generate", "api.yaml", "-o", "api.yaml"), {"api.yaml": definition}
+        ),
+        CliCase("generate -o onto a folder", ("generate", api, "-o", ".")),
+        CliCase("generate -o beneath a file", ("generate", api, "-o", "f/p.yaml"), {"f": b"a file\n"}),
+        CliCase("generate -o onto a full disk", ("generate", api, "-o", "/dev/full"), exit_code=3),
+        CliCase("generate: a model of the wrong shape", ("generate", "api.yaml"), {"api.yaml": bad_model}),
+        CliCase("canary --history naming a file", ("canary", scenario, "--once", "--history", "h"), {"h": b"x\n"}),
+        CliCase(
+            "canary --history: not SQLite",
+            ("canary", scenario, "--once", "--history", "."),
+            {"history.sqlite3": rng.randbytes(4096)},
+        ),
+        CliCase("run --reports naming a file", ("run", scenario, "--reports", "r"), {"r": b"x\n"}),
+        CliCase("diagnose: no API Gateway line", ("diagnose", "--from-file", "n.txt"), {"n.txt": b"just notes\n"}),
+        CliCase("diagnose: /dev/zero-like stdin", ("diagnose", "--from-file", "-"), stdin=b"\x00" * 100_000),
+        CliCase("validate: 17 MiB", ("validate", "big.yaml"), {"big.yaml": b"a: " + b"x" * (17 << 20)}),
+        CliCase(
+            "compare --record naming a file",
+            ("compare", scenario, "--target-b", "emulator", "--record", "r"),
+            {"r": b"x\n"},
+        ),
+    ]
+    return cases
+
+
+CLI_CASES.extend(_bad_input_cases())
+
+
 def run_cli_case(case: CliCase, tally: Tally) -> None:
     with tempfile.TemporaryDirectory(prefix="gatecrash-fuzz-cli-") as folder:
         for name, content in case.files.items():
