@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import time
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -19,9 +20,11 @@ from gatecrash.correlate.fetch import (
     logs_client,
 )
 from gatecrash.correlate.model import Classification, RequestLogs
+from gatecrash.correlate.retention import past_retention
 from gatecrash.correlate.verdicts import answers_of, confirm, mark_skipped
 from gatecrash.credentials import IamLookup, Secrets, TokenMinter, resolve
 from gatecrash.emulator.auth.cognito import mint_token
+from gatecrash.emulator.cloudwatch import DEFAULT_LOGS_RETENTION_S
 from gatecrash.emulator.routing import Router
 from gatecrash.errors import EnvironmentProblem, LogsError
 from gatecrash.load.phase import LoadOptions, LoadOutcome, failed_load, run_load
@@ -85,8 +88,14 @@ class RunOptions:
 
 
 def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions = RunOptions()) -> RunResult:
-    with open_target(scenario.target) as target:
+    with open_target(scenario.target, run_logs_retention_s(scenario)) as target:
         return run_on_target(scenario, target, catalogue, options)
+
+
+def run_logs_retention_s(scenario: Scenario) -> float:
+    """An emulator's log retention for one run: its default, or longer when the run may last longer, so
+    that the logs of the run's first request are still there when the run reads them at its end."""
+    return max(DEFAULT_LOGS_RETENTION_S, scenario.limits.max_duration_s + AWS_LOGS_DEADLINE_S)
 
 
 def run_on_target(
@@ -290,10 +299,16 @@ def _correlated(
         deadline,
         options.fetch_progress,
     )
+    read_at = time.time()
     classifier = _classifier(catalogue, target)
     access_logging = target.access_log_group is not None
     answers = answers_of(results)
-    return [confirm(result, logs, classifier, access_logging, answers) for result in results]
+    confirmed = [confirm(result, logs, classifier, access_logging, answers) for result in results]
+    retention = target.logs_retention_s
+    if retention is None:
+        return confirmed
+    # The emulator's logs keep a window: a request older than it has no events because they expired.
+    return [past_retention(result, logs, retention, read_at) for result in confirmed]
 
 
 def _flush_logs(target: LiveTarget) -> str | None:

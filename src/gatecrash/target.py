@@ -28,6 +28,7 @@ class LiveTarget:
     flush_logs: Callable[[], None] | None = None  # the emulator's: wait until its logs are stored
     logs_trouble: Callable[[], str | None] | None = None  # the emulator's: why its logs are not stored, if so
     profile: str | None = None  # AWS: the profile that reads the logs
+    logs_retention_s: float | None = None  # the emulator's: how long its local logs server keeps events
 
     @property
     def local_logs(self) -> bool:
@@ -35,7 +36,8 @@ class LiveTarget:
 
 
 @contextmanager
-def open_target(target: Target) -> Iterator[LiveTarget]:
+def open_target(target: Target, logs_retention_s: float | None = None) -> Iterator[LiveTarget]:
+    """The target, live; an emulator's local logs keep events for `logs_retention_s` (None: its default)."""
     if isinstance(target, AwsTarget):
         # Logs, limits and metrics are read later through this profile: an unknown one stops the run
         # here, before anything is sent, instead of as botocore's ProfileNotFound mid-run.
@@ -52,13 +54,14 @@ def open_target(target: Target) -> Iterator[LiveTarget]:
             profile=target.profile,
         )
         return
-    with _emulator(target) as live:
+    with _emulator(target, logs_retention_s) as live:
         yield live
 
 
 @contextmanager
-def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
+def _emulator(target: EmulatorTarget, logs_retention_s: float | None) -> Iterator[LiveTarget]:
     from gatecrash.emulator.backends import serve_asgi
+    from gatecrash.emulator.cloudwatch import DEFAULT_LOGS_RETENTION_S
     from gatecrash.emulator.definition import load_definition
     from gatecrash.emulator.server import EmulatorServer
     from gatecrash.emulator.sidefile import load_side_file
@@ -69,7 +72,8 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
         variables = dict(target.stage_variables)
         for name, spec in target.backends.items():
             variables[name] = stack.enter_context(serve_asgi(spec))
-        server = stack.enter_context(EmulatorServer(api, stage, stage_variables=variables))
+        retention = logs_retention_s if logs_retention_s is not None else DEFAULT_LOGS_RETENTION_S
+        server = stack.enter_context(EmulatorServer(api, stage, stage_variables=variables, logs_retention_s=retention))
         endpoints = server.endpoints
         assert endpoints is not None
         yield LiveTarget(
@@ -85,4 +89,5 @@ def _emulator(target: EmulatorTarget) -> Iterator[LiveTarget]:
             api=api,
             flush_logs=server.flush_logs,
             logs_trouble=server.logs_trouble,
+            logs_retention_s=endpoints.logs_retention_s,
         )

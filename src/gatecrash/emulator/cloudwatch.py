@@ -24,10 +24,21 @@ Losing logs is reported when it happens, never found out at the end: the shipper
 as it starts and reports every failing call; the sink's `trouble` says why events are not being stored
 (and `on_trouble` is told at once), as does `LocalLogsServer.trouble` (and `on_exit`) for a moto child
 that died, taking every stored event with it.
+
+The local server keeps events for a retention window, as a log group's retention does on AWS, so its
+memory is bounded by event rate x window rather than growing for as long as the emulator runs. moto
+stores a group's `retentionInDays` (PutRetentionPolicy) but never deletes anything, so the window is
+enforced here, through the CloudWatch Logs API itself: the shipper rolls every stream over to a fresh
+one each quarter of the window (`rolled_stream_name`), and an expirer thread in the moto child deletes,
+with DeleteLogStream, each stream whose last event is older than the window (the shorter of
+`LocalLogsServer(retention_s=)` and the group's `retentionInDays`). An event younger than the window
+is never deleted; one older than window + a quarter + a sweep is never kept. A read of an expired
+window then returns no events, as FilterLogEvents does on AWS for events past retention.
 """
 
 from __future__ import annotations
 
+import hashlib
 import marshal
 import os
 import pickle
@@ -40,7 +51,7 @@ import sys
 import threading
 import time
 from collections import deque
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from operator import itemgetter
 from pathlib import Path
@@ -77,6 +88,23 @@ _RETRY_MAX_DELAY_S = 2.0
 _ORPHAN_GRACE_S = 30.0
 _CHILD_EXIT_WAIT_S = 5.0
 _FAILED_EXIT_WAIT_S = 0.5
+
+# The local server's retention window when none is given (EmulatorServer, `gatecrash emulator
+# --logs-retention`): README "Logs retention" says why 15 minutes.
+DEFAULT_LOGS_RETENTION_S = 15 * 60.0
+# One rolled stream takes events for this share of the window: events outlive the window by at most
+# this much (plus a sweep) before their stream is deleted.
+_ROLL_SHARE = 4
+_MIN_ROLL_MS = 1_000
+_DAY_MS = 86_400_000
+# How often the expirer looks for expired streams: twice per rolled stream, within these bounds.
+_MIN_SWEEP_S = 0.5
+_MAX_SWEEP_S = 30.0
+# With no window of its own the server still honours groups' retentionInDays, looked at this often.
+_DAYS_ONLY_SWEEP_S = 60.0
+# Stream names the shipper remembers having created; beyond this it forgets the oldest half (rolled
+# streams are never written again once their slice is over, and a forgotten one is only created again).
+_KNOWN_STREAMS_LIMIT = 4_096
 
 _Event = tuple[str, str, int, str]  # group, stream, timestamp in ms, message
 _Batch = tuple[int, list[_Event]]  # sequence number, events
@@ -167,12 +195,60 @@ def split_for_put_log_events(events: Iterable[tuple[int, str]]) -> list[list[Inp
     return calls
 
 
-def _by_stream(events: Iterable[_Event]) -> dict[tuple[str, str], list[tuple[int, str]]]:
-    streams: dict[tuple[str, str], list[tuple[int, str]]] = {}
+# --------------------------------------------------------------------------------------------
+# Retention: rolling streams and finding expired ones (pure)
+# --------------------------------------------------------------------------------------------
+
+
+def roll_interval_ms(retention_s: float) -> int:
+    """How long one rolled stream takes events: a quarter of the retention window, at least a second."""
+    return max(_MIN_ROLL_MS, int(retention_s * 1000) // _ROLL_SHARE)
+
+
+def sweep_interval_s_of(retention_s: float | None) -> float:
+    """How often the expirer sweeps: twice per rolled stream (0.5 to 30 s), or a minute for days only."""
+    if retention_s is None:
+        return _DAYS_ONLY_SWEEP_S
+    return max(_MIN_SWEEP_S, min(roll_interval_ms(retention_s) / 2000, _MAX_SWEEP_S))
+
+
+def rolled_stream_name(stream: str, slice_index: int) -> str:
+    """The stream that takes `stream`'s events of one time slice: 32 hex digits, the shape of the names
+    API Gateway gives its log streams (ids.log_stream_name), stable for the slice."""
+    return hashlib.sha256(f"{stream}/{slice_index}".encode()).hexdigest()[:32]
+
+
+def group_window_ms(retention_ms: int | None, retention_in_days: object) -> int | None:
+    """How long a group's events are kept: the shorter of the server's window and the group's
+    `retentionInDays` (None: kept for ever, AWS's default "Never expire")."""
+    windows = [retention_ms] if retention_ms is not None else []
+    if isinstance(retention_in_days, int) and retention_in_days > 0:
+        windows.append(retention_in_days * _DAY_MS)
+    return min(windows) if windows else None
+
+
+def expired_streams(streams: Iterable[Mapping[str, object]], cutoff_ms: int) -> list[str]:
+    """Names of the DescribeLogStreams entries whose last event (for an empty stream, its creation)
+    is older than `cutoff_ms`: every event they hold is past retention."""
+    expired = []
+    for stream in streams:
+        last = stream.get("lastEventTimestamp", stream.get("creationTime"))
+        if isinstance(last, int) and last < cutoff_ms:
+            expired.append(str(stream["logStreamName"]))
+    return expired
+
+
+def _by_stream(events: Iterable[_Event], roll_ms: int | None = None) -> dict[tuple[str, str], list[tuple[int, str]]]:
+    """Events per (group, stream); with `roll_ms`, per (group, the stream's rolled stream of the event's slice)."""
+    slices: dict[tuple[str, str, int], list[tuple[int, str]]] = {}
     for group, stream, timestamp_ms, message in events:
         # The child must survive a caller that ignored the types: it holds everyone's events.
-        streams.setdefault((str(group), str(stream)), []).append((int(timestamp_ms), str(message)))
-    return streams
+        when = int(timestamp_ms)
+        key = (str(group), str(stream), when // roll_ms if roll_ms else 0)
+        slices.setdefault(key, []).append((when, str(message)))
+    if not roll_ms:
+        return {(group, stream): found for (group, stream, _), found in slices.items()}
+    return {(group, rolled_stream_name(stream, index)): found for (group, stream, index), found in slices.items()}
 
 
 def _rejected_count(response: PutLogEventsResponseTypeDef, sent: int) -> int:
@@ -199,6 +275,7 @@ class _ShipperConfig:
     endpoint_url: str | None
     region: str
     credentials: AwsCredentials | None  # None: the standard AWS credential chain
+    roll_ms: int | None = None  # roll every stream over to a new one this often (rolled_stream_name)
 
 
 @dataclass(frozen=True, slots=True)
@@ -266,15 +343,17 @@ def _child_env(isolate: bool) -> dict[str, str]:
     return env
 
 
-def _spawn(entry: str, isolate: bool, pass_fd: int | None = None) -> subprocess.Popen[bytes]:
-    """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()' [fd]`.
+def _spawn(
+    entry: str, isolate: bool, pass_fd: int | None = None, args: tuple[str, ...] = ()
+) -> subprocess.Popen[bytes]:
+    """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()' [fd] [args]`.
 
     A fresh interpreter rather than fork: the emulator runs threads, and forking them is unsafe.
     Its own process group keeps a terminal's Ctrl-C from killing it before the parent flushes.
     `pass_fd` (a listening socket) is inherited by the child, which finds its number in argv.
     """
     code = f"from gatecrash.emulator.cloudwatch import {entry}; {entry}()"
-    argv = [sys.executable, "-c", code] + ([str(pass_fd)] if pass_fd is not None else [])
+    argv = [sys.executable, "-c", code] + ([str(pass_fd)] if pass_fd is not None else []) + list(args)
     try:
         return subprocess.Popen(
             argv,
@@ -360,8 +439,10 @@ class _Shipper:
         self._client = _make_client(config)
         self._out = out
         self._inbox = inbox
+        self._roll_ms = config.roll_ms
         self._groups: set[str] = set()
-        self._streams: set[tuple[str, str]] = set()
+        # Insertion-ordered, so the oldest (rolled-over) streams are the ones forgotten.
+        self._streams: dict[tuple[str, str], None] = {}
         self._stored = 0
         self._rejected = 0
         self._failing = False
@@ -395,7 +476,7 @@ class _Shipper:
                 return
 
     def _ship(self, events: list[_Event]) -> None:
-        for (group, stream), stream_events in _by_stream(events).items():
+        for (group, stream), stream_events in _by_stream(events, self._roll_ms).items():
             for call in split_for_put_log_events(stream_events):
                 self._put_until_stored(group, stream, call)
 
@@ -411,7 +492,9 @@ class _Shipper:
             self._failing = False
             self._send(_Trouble(None))
 
-    def _try_put(self, group: str, stream: str, call: list[InputLogEventTypeDef]) -> str | None:
+    def _try_put(
+        self, group: str, stream: str, call: list[InputLogEventTypeDef], recreated: bool = False
+    ) -> str | None:
         """One PutLogEvents call (botocore retries included); the error text if it failed."""
         from botocore.exceptions import BotoCoreError, ClientError
 
@@ -419,9 +502,12 @@ class _Shipper:
             self._ensure_stream(group, stream)
             response = self._client.put_log_events(logGroupName=group, logStreamName=stream, logEvents=call)
         except self._client.exceptions.ResourceNotFoundException as exc:
-            # Deleted behind our back (e.g. a moto reset): create it again on the retry.
+            # Deleted behind our back (its events expired, or a moto reset): create it again, at once
+            # the first time (that is no trouble), on the retry after that.
             self._groups.discard(group)
-            self._streams.discard((group, stream))
+            self._streams.pop((group, stream), None)
+            if not recreated:
+                return self._try_put(group, stream, call, recreated=True)
             return f"{type(exc).__name__}: {exc}"
         except (BotoCoreError, ClientError) as exc:
             return f"{type(exc).__name__}: {exc}"
@@ -446,7 +532,10 @@ class _Shipper:
             self._client.create_log_stream(logGroupName=group, logStreamName=stream)
         except exists:
             pass
-        self._streams.add((group, stream))
+        if len(self._streams) >= _KNOWN_STREAMS_LIMIT:
+            for known in list(self._streams)[: _KNOWN_STREAMS_LIMIT // 2]:
+                del self._streams[known]
+        self._streams[(group, stream)] = None
 
     def _send(self, message: _Progress | _Trouble) -> None:
         _report(self._out, message)
@@ -556,6 +645,123 @@ def _install_filter_patterns() -> None:
     backend.start_live_tail = checked_start_live_tail  # type: ignore[method-assign]
 
 
+def _install_stream_time_ranges() -> None:
+    """Keep each moto stream's first and last event timestamps as events arrive, and let FilterLogEvents
+    pass over a stream whose events all lie outside the window read.
+
+    moto reads every event of every stream of the group for each FilterLogEvents call, and computes a
+    stream's first and last timestamps from all its events for each DescribeLogStreams entry. With
+    rolled streams (a time slice each), a window's read then touches only the streams of its slices,
+    and the expirer's sweeps cost per stream rather than per event. What is returned is unchanged.
+    """
+    from typing import Any
+
+    from moto.logs import models
+
+    stream_class = models.LogStream
+    put_log_events, filter_log_events = stream_class.put_log_events, stream_class.filter_log_events
+
+    def ranged_put_log_events(self: Any, log_events: list[dict[str, Any]]) -> Any:
+        token = put_log_events(self, log_events)
+        if log_events:
+            stamps = [event["timestamp"] for event in log_events]
+            first, last = min(stamps), max(stamps)
+            known = getattr(self, "_gatecrash_range", None)
+            self._gatecrash_range = (min(first, known[0]), max(last, known[1])) if known else (first, last)
+        return token
+
+    def ranged_filter_log_events(self: Any, start_time: Any, end_time: Any, filter_pattern: Any) -> Any:
+        known = getattr(self, "_gatecrash_range", None)
+        if not self.events or (
+            known is not None and ((start_time and known[1] < start_time) or (end_time and known[0] > end_time))
+        ):
+            return []
+        return filter_log_events(self, start_time, end_time, filter_pattern)
+
+    def ranged_update(self: Any) -> None:
+        known = getattr(self, "_gatecrash_range", None)
+        if known is not None and self.events:
+            self.first_event_timestamp, self.last_event_timestamp = known
+        else:
+            self.first_event_timestamp = min((e.timestamp for e in self.events), default=None)
+            self.last_event_timestamp = max((e.timestamp for e in self.events), default=None)
+
+    stream_class.put_log_events = ranged_put_log_events  # type: ignore[method-assign]
+    stream_class.filter_log_events = ranged_filter_log_events  # type: ignore[method-assign]
+    stream_class._update = ranged_update  # type: ignore[method-assign]
+
+
+class _Expirer:
+    """The moto child's thread that deletes expired streams through the CloudWatch Logs API.
+
+    Every sweep: each region holding log groups, DescribeLogGroups, then per group with a window
+    (`group_window_ms`) DescribeLogStreams and DeleteLogStream for every stream past it."""
+
+    def __init__(self, endpoint_url: str, retention_ms: int | None, interval_s: float) -> None:
+        self._endpoint_url = endpoint_url
+        self._retention_ms = retention_ms
+        self._interval_s = interval_s
+        self._clients: dict[str, CloudWatchLogsClient] = {}
+
+    def run(self) -> None:
+        while True:
+            time.sleep(self._interval_s)
+            try:
+                self.sweep(int(time.time() * 1000))
+            except Exception as exc:  # a sweep that failed is tried again next time; the store only waits
+                # The child's stderr is the emulator's: say it there, as moto's own errors are.
+                sys.stderr.write(f"gatecrash logs server: expiring log streams failed: {type(exc).__name__}: {exc}\n")
+
+    def sweep(self, now_ms: int) -> int:
+        """Delete every stream past its group's window; how many were deleted."""
+        deleted = 0
+        for region in _regions_with_groups():
+            client = self._client(region)
+            for page in client.get_paginator("describe_log_groups").paginate():
+                for group in page.get("logGroups", []):
+                    window = group_window_ms(self._retention_ms, group.get("retentionInDays"))
+                    if window is not None:
+                        deleted += self._expire_group(client, group["logGroupName"], now_ms - window)
+        return deleted
+
+    def _expire_group(self, client: CloudWatchLogsClient, group: str, cutoff_ms: int) -> int:
+        streams = [
+            stream
+            for page in client.get_paginator("describe_log_streams").paginate(logGroupName=group)
+            for stream in page.get("logStreams", [])
+        ]
+        expired = expired_streams(streams, cutoff_ms)  # all listed before any is deleted: moto pages by name
+        for name in expired:
+            try:
+                client.delete_log_stream(logGroupName=group, logStreamName=name)
+            except client.exceptions.ResourceNotFoundException:
+                pass  # deleted meanwhile (by its group, or a caller)
+        return len(expired)
+
+    def _client(self, region: str) -> CloudWatchLogsClient:
+        if region not in self._clients:
+            import boto3
+
+            self._clients[region] = boto3.client(
+                "logs",
+                endpoint_url=self._endpoint_url,
+                region_name=region,
+                aws_access_key_id=LOCAL_CREDENTIALS.access_key_id,
+                aws_secret_access_key=LOCAL_CREDENTIALS.secret_access_key,
+            )
+        return self._clients[region]
+
+
+def _regions_with_groups() -> list[str]:
+    """The regions where the server holds log groups (moto keeps a store per account and region; the
+    local credentials are moto's default account). Only which regions to ask is read in-process."""
+    from moto.core.models import DEFAULT_ACCOUNT_ID
+    from moto.logs.models import logs_backends
+
+    regions = logs_backends[DEFAULT_ACCOUNT_ID]
+    return [name for name, backend in list(regions.items()) if backend.groups]
+
+
 def _moto_main() -> None:
     """Entry point of the moto child: serve on the socket the parent bound, print its port, exit at stdin EOF."""
     import logging
@@ -567,7 +773,10 @@ def _moto_main() -> None:
     out = _claim_stdout()
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # else one stderr line per request
     _install_filter_patterns()
+    _install_stream_time_ranges()
     listening = socket.socket(fileno=int(sys.argv[1]))
+    retention_ms = None if sys.argv[2] == "none" else int(sys.argv[2])
+    sweep_s = float(sys.argv[3])
     port = listening.getsockname()[1]
     # What moto's ThreadedMotoServer does, on the socket the parent bound (werkzeug's `fd`).
     server = make_server(
@@ -589,6 +798,8 @@ def _moto_main() -> None:
     )
     warmup.describe_log_groups(limit=1)
     warmup.close()
+    expirer = _Expirer(f"http://127.0.0.1:{port}", retention_ms, sweep_s)
+    threading.Thread(target=expirer.run, name="expirer", daemon=True).start()
     out.write(f"{port}\n".encode())
     out.flush()
     sys.stdin.buffer.read()  # returns at EOF: the parent closed our stdin, or died
@@ -624,17 +835,33 @@ class LocalLogsServer:
     binds the port (0: any free one, chosen by the kernel while binding, so nothing can take it in
     between) and hands the socket over, so a taken port fails here at once. FilterLogEvents honours
     CloudWatch's filter-pattern syntax (see `_install_filter_patterns`).
+
+    `retention_s` is how long events are kept (None: as long as the groups' `retentionInDays` says,
+    for ever without one); streams past it are deleted every `sweep_interval_s` (see `_Expirer`).
+    Writers roll their streams over (`CloudWatchLogSink(roll_ms=roll_interval_ms(retention_s))`) so
+    that a stream's events expire together.
     """
 
     def __init__(
-        self, port: int = 0, startup_timeout: float = 30.0, on_exit: Callable[[str], object] | None = None
+        self,
+        port: int = 0,
+        startup_timeout: float = 30.0,
+        on_exit: Callable[[str], object] | None = None,
+        *,
+        retention_s: float | None = None,
+        sweep_interval_s: float | None = None,
     ) -> None:
+        if retention_s is not None and retention_s <= 0:
+            raise ValueError(f"a retention window must be positive, not {retention_s!r} s")
         started = time.perf_counter()
         self._closing = False
         self._on_exit = on_exit
+        self.retention_s = retention_s
+        sweep_s = sweep_interval_s if sweep_interval_s is not None else sweep_interval_s_of(retention_s)
+        args = ("none" if retention_s is None else str(int(retention_s * 1000)), repr(float(sweep_s)))
         listening = bind_logs_port(port)
         try:
-            self._proc = _spawn("_moto_main", isolate=True, pass_fd=listening.fileno())
+            self._proc = _spawn("_moto_main", isolate=True, pass_fd=listening.fileno(), args=args)
         finally:
             listening.close()  # the child holds its own copy
         try:
@@ -704,6 +931,8 @@ class CloudWatchLogSink:
 
     `endpoint_url` None means real AWS, with the standard credential chain unless `credentials`
     are given; with an endpoint (the local moto server) the default credentials are dummy ones.
+    With `roll_ms`, each stream's events go to a new stream every `roll_ms` (`rolled_stream_name`),
+    so that a retention window can delete them a stream at a time.
     """
 
     def __init__(
@@ -714,6 +943,7 @@ class CloudWatchLogSink:
         *,
         flush_interval: float = DEFAULT_FLUSH_INTERVAL_S,
         on_trouble: Callable[[str], None] | None = None,
+        roll_ms: int | None = None,
     ) -> None:
         if endpoint_url is not None and credentials is None:
             credentials = LOCAL_CREDENTIALS
@@ -740,7 +970,7 @@ class CloudWatchLogSink:
         self._proc = _spawn("_shipper_main", isolate=credentials is LOCAL_CREDENTIALS)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._stdin = self._proc.stdin
-        config = _ShipperConfig(endpoint_url, region, credentials)
+        config = _ShipperConfig(endpoint_url, region, credentials, roll_ms)
         self._flusher = threading.Thread(target=self._flush_loop, args=(config,), name="logs-flusher", daemon=True)
         self._progress = threading.Thread(target=self._progress_loop, name="logs-progress", daemon=True)
         self._flusher.start()

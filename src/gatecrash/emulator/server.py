@@ -24,7 +24,12 @@ from typing import Self
 import uvicorn
 
 from gatecrash.emulator.app import Emulator
-from gatecrash.emulator.cloudwatch import CloudWatchLogSink, LocalLogsServer
+from gatecrash.emulator.cloudwatch import (
+    DEFAULT_LOGS_RETENTION_S,
+    CloudWatchLogSink,
+    LocalLogsServer,
+    roll_interval_ms,
+)
 from gatecrash.emulator.frontdoor import IDLE_CONNECTION_TIMEOUT_S, FrontDoorLimits, front_door
 from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.errors import EnvironmentProblem, LogsError
@@ -40,6 +45,7 @@ class Endpoints:
     execution_log_group: str
     access_log_group: str
     local_logs: bool = False  # logs_endpoint is the emulator's own moto server (any credentials do)
+    logs_retention_s: float | None = None  # how long the local server keeps events (None: not local)
 
 
 def aws_cli_settings(endpoints: Endpoints, region: str) -> tuple[str, ...]:
@@ -87,6 +93,7 @@ class EmulatorServer:
         logs_port: int = 0,
         stage_variables: dict[str, str] | None = None,
         idle_timeout_s: float = IDLE_CONNECTION_TIMEOUT_S,
+        logs_retention_s: float = DEFAULT_LOGS_RETENTION_S,
     ) -> None:
         if stage_variables:
             stage = replace(stage, variables={**stage.variables, **stage_variables})
@@ -98,6 +105,8 @@ class EmulatorServer:
         self._local_logs = local_logs and logs_endpoint is None
         self._logs_port = logs_port
         self._front_door = FrontDoorLimits(idle_timeout_s=idle_timeout_s)
+        # The local logs server's window (cloudwatch.py, "retention"); another endpoint keeps its own.
+        self._logs_retention_s = logs_retention_s
         self._logs_server: LocalLogsServer | None = None
         self._logs_lost: str | None = None  # the first trouble that lost events: lost they stay
         self._reported: set[str] = set()
@@ -112,9 +121,14 @@ class EmulatorServer:
     def _start_logs(self) -> tuple[CloudWatchLogSink, str | None]:
         endpoint = self._logs_endpoint
         if self._local_logs:
-            self._logs_server = LocalLogsServer(port=self._logs_port, on_exit=self._lost)
+            self._logs_server = LocalLogsServer(
+                port=self._logs_port, on_exit=self._lost, retention_s=self._logs_retention_s
+            )
             endpoint = self._logs_server.endpoint_url
-        sink = CloudWatchLogSink(endpoint_url=endpoint, region=self.stage.region, on_trouble=self._report)
+        roll_ms = roll_interval_ms(self._logs_retention_s) if self._logs_server is not None else None
+        sink = CloudWatchLogSink(
+            endpoint_url=endpoint, region=self.stage.region, on_trouble=self._report, roll_ms=roll_ms
+        )
         return sink, endpoint
 
     def logs_trouble(self) -> str | None:
@@ -164,6 +178,7 @@ class EmulatorServer:
             execution_log_group=self.stage.execution_log_group,
             access_log_group=self.stage.access_log_group(),
             local_logs=self._logs_server is not None,
+            logs_retention_s=self._logs_retention_s if self._logs_server is not None else None,
         )
         config = uvicorn.Config(
             self.app,
