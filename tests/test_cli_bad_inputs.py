@@ -225,16 +225,29 @@ def test_run_folders_naming_a_file_are_refused_before_anything_is_sent(option: s
     assert "Report:" not in result.stdout  # no run summary: nothing was sent
 
 
+@pytest.mark.parametrize(
+    ("change", "problem"),
+    [
+        ({"properties": ["name", "kind"]}, "Pet.properties: not a JSON Schema draft 4 model: ['name', 'kind'] is not"),
+        ({"type": 4.8}, "Pet.type: not a JSON Schema draft 4 model: 4.8 is not valid"),
+        ({"additionalProperties": 5}, "Pet.additionalProperties: not a JSON Schema draft 4 model: 5 is not valid"),
+        (
+            {"properties": {"name": {"$ref": ["x"]}}},
+            "Pet.properties.name.$ref: not a JSON Schema draft 4 model: a $ref",
+        ),
+    ],
+    ids=["properties list", "type number", "additionalProperties number", "$ref list"],
+)
 @pytest.mark.parametrize("reader", ["generate", "emulator --definition"])
-def test_a_model_whose_keywords_have_the_wrong_shape_is_a_definition_problem(reader: str, tmp_path: Path) -> None:
-    # Found by the property test below: generate failed with AttributeError, the emulator answered 500.
+def test_a_model_whose_keywords_have_the_wrong_shape_is_a_definition_problem(
+    reader: str, change: dict[str, Any], problem: str, tmp_path: Path
+) -> None:
+    # Found by the property tests below: generate failed with AttributeError or TypeError, the emulator answered 500.
     definition = yaml.safe_load((DEMO / "api.yaml").read_text())
-    definition["components"]["schemas"]["Pet"]["properties"] = ["name", "kind"]
+    definition["components"]["schemas"]["Pet"].update(change)
     (tmp_path / "api.yaml").write_text(yaml.safe_dump(definition))
     result = gatecrash(*READERS[reader]("api.yaml"), cwd=tmp_path)
-    assert_refused(
-        result, "$.components.schemas.Pet.properties: not a JSON Schema draft 4 model: ['name', 'kind'] is not"
-    )
+    assert_refused(result, f"$.components.schemas.{problem}")
 
 
 def test_compare_record_naming_a_file_is_refused_before_either_side_runs(tmp_path: Path) -> None:

@@ -503,6 +503,36 @@ def _malformed_schema(schema: Mapping[str, Any]) -> tuple[tuple[str | int, ...],
     for error in jsonschema.Draft4Validator(jsonschema.Draft4Validator.META_SCHEMA).iter_errors(schema):
         if error.validator in _SHAPE_RULES:
             return tuple(error.absolute_path), error.message
+    bad_ref = _non_text_ref(schema, ())
+    if bad_ref is not None:  # the meta-schema leaves `$ref` alone; a string one was inlined already
+        return bad_ref, "a $ref must be a string such as '#/components/schemas/Pet'"
+    return None
+
+
+_ONE_SCHEMA = ("not", "items", "additionalItems", "additionalProperties")
+_SCHEMA_LIST = ("allOf", "anyOf", "oneOf", "items")
+_SCHEMA_MAP = ("properties", "patternProperties", "definitions", "dependencies")
+
+
+def _non_text_ref(schema: Any, path: tuple[str | int, ...]) -> tuple[str | int, ...] | None:
+    """The path of a `$ref` whose value is not a string, in `schema` or the schemas it holds."""
+    if not isinstance(schema, Mapping):
+        return None
+    if "$ref" in schema:
+        return (*path, "$ref")
+    children: list[tuple[tuple[str | int, ...], Any]] = []
+    for key in _ONE_SCHEMA:
+        children.append(((*path, key), schema.get(key)))
+    for key in _SCHEMA_LIST:
+        if isinstance(schema.get(key), list):
+            children.extend(((*path, key, index), item) for index, item in enumerate(schema[key]))
+    for key in _SCHEMA_MAP:
+        if isinstance(schema.get(key), Mapping):
+            children.extend(((*path, key, str(name)), item) for name, item in schema[key].items())
+    for child_path, child in children:
+        found = _non_text_ref(child, child_path)
+        if found is not None:
+            return found
     return None
 
 
