@@ -104,6 +104,14 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     emulator.add_argument(
         "--endpoint-url", metavar="URL", help="a CloudWatch Logs endpoint to log to instead of a local moto server"
     )
+    emulator.add_argument(
+        "--logs-retention",
+        type=_retention,
+        default=None,
+        metavar="DURATION",
+        help="how long the local logs server keeps log events, e.g. 1m or 2h; older ones are deleted, so its "
+        "memory stays bounded (default: 15m)",
+    )
     _add_deprecated_logs_endpoint(emulator)
     emulator.add_argument(
         "--stage-variable",
@@ -358,6 +366,8 @@ def _port_number(text: str) -> int:
 
 
 def _emulator(args: argparse.Namespace) -> int:
+    from gatecrash.correlate.retention import window_text
+    from gatecrash.emulator.cloudwatch import DEFAULT_LOGS_RETENTION_S
     from gatecrash.emulator.definition import load_definition
     from gatecrash.emulator.model import StageConfig
     from gatecrash.emulator.server import EmulatorServer, aws_cli_settings
@@ -379,8 +389,16 @@ def _emulator(args: argparse.Namespace) -> int:
     endpoint_url = _endpoint_url(args)
     if endpoint_url is not None and args.logs_port is not None:
         raise _UsageError("--logs-port is for the local logs server, which an endpoint URL replaces: give one")
+    if endpoint_url is not None and args.logs_retention is not None:
+        raise _UsageError("--logs-retention is for the local logs server, which an endpoint URL replaces: give one")
     server = EmulatorServer(
-        api, stage, port=args.port, logs_endpoint=endpoint_url, logs_port=args.logs_port or 0, stage_variables=variables
+        api,
+        stage,
+        port=args.port,
+        logs_endpoint=endpoint_url,
+        logs_port=args.logs_port or 0,
+        stage_variables=variables,
+        logs_retention_s=args.logs_retention if args.logs_retention is not None else DEFAULT_LOGS_RETENTION_S,
     )
     server.prepare()
     _quiet_forced_stop()
@@ -391,6 +409,8 @@ def _emulator(args: argparse.Namespace) -> int:
         f"Logs: {endpoints.logs_endpoint or 'CloudWatch Logs, ' + stage.region}  "
         f"execution: {endpoints.execution_log_group}  access: {endpoints.access_log_group}"
     )
+    if endpoints.logs_retention_s is not None:
+        _out.print(f"Log events are kept for {window_text(endpoints.logs_retention_s)} (--logs-retention)")
     _out.print("Read the logs with the AWS CLI:")
     for line in aws_cli_settings(endpoints, stage.region):
         _out.print(f"  {line}", markup=False, soft_wrap=True)  # whole lines, to copy
@@ -604,6 +624,17 @@ def _seconds(text: str) -> float:
         return settings.parse_duration(text)
     except ValueError as exc:
         raise argparse.ArgumentTypeError(str(exc)) from exc
+
+
+def _retention(text: str) -> float:
+    """The local logs' retention window: a duration over zero."""
+    try:
+        seconds = settings.parse_duration(text)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    if seconds <= 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: a retention window must be longer than zero, e.g. 15m")
+    return seconds
 
 
 def _every(text: str) -> float:
