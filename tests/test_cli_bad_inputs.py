@@ -305,6 +305,16 @@ def test_diagnose_text_without_a_gateway_line_is_a_usage_error(tmp_path: Path) -
     assert result.stdout == ""
 
 
+def test_a_pipe_named_like_a_scenario_in_a_folder_is_passed_over_not_waited_on(tmp_path: Path) -> None:
+    for source in DEMO.iterdir():
+        if source.is_file():
+            shutil.copy(source, tmp_path / source.name)
+    os.mkfifo(tmp_path / "pipe.yaml")  # nobody writes to it: reading it would wait forever
+    result = gatecrash("validate", ".", cwd=tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert "scenario.yaml: valid" in result.stdout and "pipe.yaml" not in result.stdout + result.stderr
+
+
 def test_a_scenario_naming_a_folder_as_its_definition_says_so(tmp_path: Path) -> None:
     (tmp_path / "api").mkdir()
     (tmp_path / "s.yaml").write_text(

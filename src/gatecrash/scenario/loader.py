@@ -132,7 +132,9 @@ def scenario_files(paths: Collection[str | Path]) -> list[Path]:
     for item in paths:
         item = Path(item)
         if item.is_dir():
-            found.extend(sorted(p for p in item.iterdir() if p.suffix in (".yaml", ".yml") and _is_scenario(p)))
+            # Regular files only: a pipe or device named *.yaml in the folder is nobody's scenario.
+            candidates = (p for p in item.iterdir() if p.suffix in (".yaml", ".yml") and p.is_file())
+            found.extend(sorted(p for p in candidates if _is_scenario(p)))
         else:
             found.append(item)
     return found
