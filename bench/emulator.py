@@ -147,6 +147,12 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
     raise SystemExit(f"the emulator did not listen on {port} within {timeout} s")
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU of one process, all its threads, so far (its children not included)."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def wrk(url: str, seconds: int, connections: int) -> tuple[float, int]:
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", url]
     output = subprocess.run(
@@ -309,16 +315,20 @@ def main() -> None:
                 raise SystemExit(f"the templated route answered {templated.status_code}: {templated.text}")
             access_group = "API-Gateway-Access-Logs_benchapi01/bench"
             print(f"emulator pid {emulator.pid} on CPU {EMULATOR_CPU}; wrk, moto and the log shipper on CPU {LOAD_CPU}")
+            print(f"load average before the run: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
             delivered_before = 4
             rates: dict[str, float] = {}
             for route in ("mock", "lambda", "nonproxy", "templated?q=cats"):
+                cpu_before = cpu_seconds(emulator.pid)
                 rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
+                cpu = cpu_seconds(emulator.pid) - cpu_before
                 rates[route.split("?")[0]] = rate
                 expected = delivered_before + total
                 found, lag = wait_for_events(client, access_group, expected)
                 print(
                     f"{route.split('?')[0]:>9}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, "
-                    f"{args.connections} connections); access-log events stored "
+                    f"{args.connections} connections; emulator CPU {1e6 * cpu / total:,.0f} µs a request, "
+                    f"{100 * cpu / args.seconds:.0f}% of a core); access-log events stored "
                     f"{found - delivered_before:,}/{total:,}, all stored {lag:.1f} s after the load ended"
                 )
                 delivered_before = found

@@ -259,3 +259,48 @@ def test_a_request_waiting_for_a_slow_integration_is_not_idle(door: EmulatorServ
     answer = exchange(port_of(door), get("/s/slow", close=True), CLOSED_WITHIN)
     ((status, _, body),) = responses(answer)
     assert (status, body) == (200, b"slow")
+
+
+# -- answers as AWS writes them, requests as h11 reads them ------------------------------------------
+
+
+def test_response_header_names_keep_the_casing_aws_sends(door: EmulatorServer) -> None:
+    # AWS answers with `x-amzn-RequestId` and `Content-Type` (the project's API Gateway reference, from
+    # LocalStack's AWS-validated snapshots and curl captures); uvicorn's httptools writer lowercased them.
+    answer = exchange(port_of(door), get("/s/pets", close=True))
+    head = answer.split(b"\r\n\r\n", 1)[0]
+    assert b"\r\nx-amzn-RequestId: " in head, head
+    assert b"\r\nContent-Type: application/json\r\n" in head, head
+
+
+@pytest.mark.parametrize(
+    ("wire", "statuses"),
+    [
+        (b"GET  /s/pets  HTTP/1.1\r\nHost: x\r\n\r\n", [400]),  # runs of spaces in the request line
+        (b"\r\n" + get("/s/pets", close=True), [400]),  # an empty line before the request line
+        (get("/s/pets") + b"\r\n" + get("/s/pets", close=True), [200, 400]),  # ... between requests
+        (get("/s/pets") + b"GET /s/pets HTTP/1.1\r\n\r\n", [200, 400]),  # no Host
+        (get("/s/pets") + b"GET /s/pets HTTP/1.0\r\n\r\n", [200, 200]),  # HTTP/1.0, answered and closed
+        (
+            get("/s/pets")
+            + b"POST /s/pets HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+            + b"2\r\n{}\r\n0\r\n\r\n",
+            [200, 200],
+        ),  # a chunked body
+    ],
+    ids=["spaces", "empty-line-first", "empty-line-between", "no-host", "http-1.0", "chunked"],
+)
+def test_requests_are_read_as_h11_reads_them(door: EmulatorServer, wire: bytes, statuses: list[int]) -> None:
+    # httptools reads the first two as valid requests; the rest are handed to h11 after earlier answers.
+    answer = exchange(port_of(door), wire)
+    assert [status for status, _, _ in responses(answer)] == statuses, answer[:400]
+
+
+def test_garbage_after_a_body_split_across_reads_is_refused_after_the_bodys_answer(door: EmulatorServer) -> None:
+    post = b"POST /s/pets HTTP/1.1\r\nHost: x\r\nContent-Length: 4\r\n\r\n"
+    with socket.create_connection(("127.0.0.1", port_of(door)), timeout=10) as raw:
+        raw.sendall(post + b"{}")
+        time.sleep(0.2)  # the emulator reads the head and half the body first
+        raw.sendall(b"  " + b"\x01\x02 NOT HTTP\r\n\r\n")
+        answer = read_until_closed(raw, 10)
+    assert [status for status, _, _ in responses(answer)] == [200, 400], answer[:400]

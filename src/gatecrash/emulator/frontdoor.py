@@ -1,6 +1,8 @@
 """The emulator's front door: how a connection is read before any request reaches the gateway.
 
-uvicorn's h11 protocol, with the rules API Gateway's front door applies to the wire:
+uvicorn's h11 protocol, with the rules API Gateway's front door applies to the wire (the exact door: the
+server reads connections with fastdoor.py, which answers as this door would and hands it every request
+httptools would read otherwise):
 
 - Request head size. "Quotas for configuring and running a REST API in API Gateway" (REST API quotas
   page, https://docs.aws.amazon.com/apigateway/latest/developerguide/api-gateway-execution-service-limits-table.html):
@@ -34,6 +36,7 @@ from __future__ import annotations
 import asyncio
 import http
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -120,8 +123,45 @@ class _GuardedConnection(h11.Connection):
         return event
 
 
+class IdleClock:
+    """Closes a connection that has sent nothing for the idle timeout: one clock read per read, and one
+    timer that re-arms itself from it rather than one per read."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, timeout_s: float, idle_out: Callable[[], bool]) -> None:
+        """`idle_out` closes the connection and says True, or says False when the wait is the emulator's."""
+        self.loop = loop
+        self.timeout_s = timeout_s
+        self.last_read = 0.0
+        self._idle_out = idle_out
+        self._timer: asyncio.TimerHandle | None = None
+
+    def start(self) -> None:
+        self.last_read = self.loop.time()
+        self._arm(self.timeout_s)
+
+    def read(self) -> None:
+        self.last_read = self.loop.time()
+
+    def stop(self) -> None:
+        if self._timer is not None:
+            self._timer.cancel()
+            self._timer = None
+
+    def _arm(self, delay: float) -> None:
+        self._timer = self.loop.call_later(delay, self._check)
+
+    def _check(self) -> None:
+        self._timer = None
+        quiet = self.loop.time() - self.last_read
+        if quiet < self.timeout_s:
+            self._arm(self.timeout_s - quiet)
+        elif not self._idle_out():
+            self._arm(self.timeout_s)
+
+
 class FrontDoorProtocol(H11Protocol):
-    """One client connection. Build a class with `front_door(limits)`: uvicorn instantiates it."""
+    """One client connection read by h11 (the exact door: fastdoor.py hands it what httptools would not
+    read the same way). Build a class with `fastdoor.front_door(limits)`: uvicorn instantiates it."""
 
     limits: ClassVar[FrontDoorLimits] = FrontDoorLimits()
 
@@ -136,23 +176,18 @@ class FrontDoorProtocol(H11Protocol):
         self.conn = _GuardedConnection(self.limits.max_head_bytes)
         # Between requests too: the idle timeout, not uvicorn's shorter keep-alive default.
         self.timeout_keep_alive = math.ceil(self.limits.idle_timeout_s)
-        self._last_read = 0.0
-        self._idle_check: asyncio.TimerHandle | None = None
+        self.idle = IdleClock(self.loop, self.limits.idle_timeout_s, self._idle_out)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
         super().connection_made(transport)  # type: ignore[arg-type]
-        self._last_read = self.loop.time()
-        self._check_idle_in(self.limits.idle_timeout_s)
+        self.idle.start()
 
     def data_received(self, data: bytes) -> None:
-        # One clock read per chunk; the timer re-arms itself from it, not per chunk.
-        self._last_read = self.loop.time()
+        self.idle.read()
         super().data_received(data)
 
     def connection_lost(self, exc: Exception | None) -> None:
-        if self._idle_check is not None:
-            self._idle_check.cancel()
-            self._idle_check = None
+        self.idle.stop()
         super().connection_lost(exc)
 
     def send_400_response(self, msg: str) -> None:
@@ -161,21 +196,13 @@ class FrontDoorProtocol(H11Protocol):
         self.transport.write((refusal or not_http()).wire(self.server_state.default_headers))
         self.transport.close()
 
-    def _check_idle_in(self, delay: float) -> None:
-        self._idle_check = self.loop.call_later(delay, self._check_idle)
-
-    def _check_idle(self) -> None:
-        self._idle_check = None
+    def _idle_out(self) -> bool:
         if self.transport.is_closing():
-            return
-        timeout = self.limits.idle_timeout_s
-        quiet = self.loop.time() - self._last_read
-        if quiet < timeout:
-            self._check_idle_in(timeout - quiet)
-        elif self._answer_pending():
-            self._check_idle_in(timeout)
-        else:
-            self.transport.close()
+            return True
+        if self._answer_pending():
+            return False
+        self.transport.close()
+        return True
 
     def _answer_pending(self) -> bool:
         """A whole request is in and the gateway has not finished answering it: the wait is ours."""
@@ -183,6 +210,6 @@ class FrontDoorProtocol(H11Protocol):
         return cycle is not None and not cycle.more_body and not cycle.response_complete
 
 
-def front_door(limits: FrontDoorLimits) -> type[FrontDoorProtocol]:
-    """A protocol class for `uvicorn.Config(http=...)` with these limits."""
-    return type("FrontDoorProtocol", (FrontDoorProtocol,), {"limits": limits})
+def exact_door(limits: FrontDoorLimits) -> type[FrontDoorProtocol]:
+    """The h11 protocol class with these limits (`uvicorn.Config(http=...)` takes it as it is too)."""
+    return type("ExactDoor", (FrontDoorProtocol,), {"limits": limits})

@@ -30,7 +30,8 @@ from gatecrash.emulator.cloudwatch import (
     LocalLogsServer,
     roll_interval_ms,
 )
-from gatecrash.emulator.frontdoor import IDLE_CONNECTION_TIMEOUT_S, FrontDoorLimits, front_door
+from gatecrash.emulator.fastdoor import front_door
+from gatecrash.emulator.frontdoor import IDLE_CONNECTION_TIMEOUT_S, FrontDoorLimits
 from gatecrash.emulator.model import Api, StageConfig
 from gatecrash.errors import EnvironmentProblem, LogsError
 
@@ -182,7 +183,8 @@ class EmulatorServer:
         )
         config = uvicorn.Config(
             self.app,
-            # The front door (frontdoor.py): AWS's head-size limit and idle timeout, every request answered.
+            # The front door (frontdoor.py, fastdoor.py): AWS's head-size limit and idle timeout, every request
+            # answered; httptools reads what h11 would read the same way, h11 the rest.
             http=front_door(self._front_door),
             log_level="warning",
             access_log=False,

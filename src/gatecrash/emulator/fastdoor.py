@@ -1,0 +1,418 @@
+"""The front door's fast path: httptools reads the requests h11 reads the same way, h11 reads the rest.
+
+The front door's rules (frontdoor.py) are defined by what `ExactDoor`, uvicorn's h11 protocol with AWS's
+wire limits, does with a connection's bytes; h11 costs about 80 µs of CPU a request more than uvicorn's
+httptools protocol (bench/README.md). `FastDoor` reads with httptools and answers exactly as the exact
+door would, byte for byte, for plain HTTP/1.1 requests: one Host, a target h11 accepts, no body or a
+Content-Length one, no Upgrade, a head within the limit. Everything else, from the first message that is
+not plain onward (a parse error, a head over the limit or unfinished past it, HTTP/1.0, chunked bodies,
+...), is handed with its bytes to an exact door that takes the connection over once every earlier
+request is answered, so that the answers, their order and the refusals are h11's by construction.
+
+Answers are written as h11 writes them: header names as the app gave them (AWS sends `x-amzn-RequestId`,
+../shared/apigw-reference.md; httptools' writer lowercases), `Transfer-Encoding: chunked` for a body of
+unknown length, `Connection: close` when the request asked for it, in h11's order and casing.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import re
+from typing import Any, ClassVar
+from urllib.parse import unquote
+
+import h11
+import httptools
+from uvicorn._types import ASGISendEvent
+from uvicorn.config import Config
+from uvicorn.protocols.http.flow_control import CLOSE_HEADER, service_unavailable
+from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
+from uvicorn.server import ServerState
+
+from gatecrash.emulator.frontdoor import FrontDoorLimits, FrontDoorProtocol, IdleClock, exact_door
+
+# What h11 accepts (h11._abnf): a request target is visible ASCII; a field value holds no NUL, CR, LF,
+# VT or FF; a response header name is a token.
+_TARGET = re.compile(rb"[\x21-\x7e]+")
+_NOT_IN_VALUE = re.compile(rb"[\x00\n\r\x0b\x0c]")
+_FIELD_NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+_FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
+_CONTENT_LENGTH = re.compile(rb"[0-9]+")
+_CONTENT_LENGTH_MAX_DIGITS = 20  # h11._headers.CONTENT_LENGTH_MAX_DIGITS
+_REQUEST_LINE_FIXED = len(b"  HTTP/1.1\r\n")
+_HEADER_LINE_FIXED = len(b": \r\n")
+
+
+class _NotPlain(Exception):
+    """The message must be read by the exact door."""
+
+
+class _Completions:
+    """A scratch parser's protocol: counts messages completed."""
+
+    def __init__(self) -> None:
+        self.count = 0
+
+    def on_message_complete(self) -> None:
+        self.count += 1
+
+
+def _completed(data: bytes) -> int:
+    counter = _Completions()
+    parser = httptools.HttpRequestParser(counter)
+    parser.set_dangerous_leniencies(lenient_data_after_close=True)
+    try:
+        parser.feed_data(data)
+    except httptools.HttpParserError:
+        pass
+    return counter.count
+
+
+def _end_of_messages(data: bytes, count: int) -> int:
+    """Where the `count`th message that starts at `data`'s beginning ends (the smallest prefix that
+    completes it): only for the rare read that ends one message and fails the next."""
+    low, high = 0, len(data)
+    while low < high:
+        middle = (low + high) // 2
+        if _completed(data[:middle]) >= count:
+            high = middle
+        else:
+            low = middle + 1
+    return low
+
+
+def _tokens(value: bytes) -> list[bytes]:
+    return [token.strip() for token in value.lower().split(b",")]
+
+
+class _Cycle(RequestResponseCycle):
+    """One request's answer, framed and written as h11 writes it for an HTTP/1.1 client."""
+
+    request_keep_alive = True
+    must_close = False
+    body_left: int | None = None  # a Content-Length body's bytes still to write; None: chunked
+
+    async def send(self, message: ASGISendEvent) -> None:
+        if self.flow.write_paused and not self.disconnected:
+            await self.flow.drain()
+        if self.disconnected:
+            return
+        if not self.response_started:
+            if message["type"] != "http.response.start":
+                raise RuntimeError(f"Expected ASGI message 'http.response.start', but got '{message['type']}'.")
+            self.response_started = True
+            self.waiting_for_100_continue = False
+            headers = self.default_headers + list(message.get("headers", []))
+            if CLOSE_HEADER in self.scope["headers"] and CLOSE_HEADER not in headers:
+                headers.append(CLOSE_HEADER)
+            self.transport.write(self._head(message["status"], headers))
+        elif not self.response_complete:
+            if message["type"] != "http.response.body":
+                raise RuntimeError(f"Expected ASGI message 'http.response.body', but got '{message['type']}'.")
+            body = b"" if self.scope["method"] == "HEAD" else message.get("body", b"")
+            more_body = message.get("more_body", False)
+            self._write_body(body, more_body)
+            if not more_body:
+                self.response_complete = True
+                self.message_event.set()
+                if self.must_close or not self.keep_alive:
+                    self.transport.close()
+                self.on_response()
+        else:
+            raise RuntimeError(f"Unexpected ASGI message '{message['type']}' sent, after response already completed.")
+
+    def _head(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+        """h11's Response with `_clean_up_response_headers_for_sending`, for an HTTP/1.1 request."""
+        kept: list[tuple[bytes, bytes, bytes]] = []
+        length: bytes | None = None
+        chunked = False
+        connection: list[bytes] = []
+        for raw_name, value in headers:
+            if not _FIELD_NAME.fullmatch(raw_name):
+                raise h11.LocalProtocolError(f"Illegal header name {raw_name!r}")
+            if not _FIELD_VALUE.fullmatch(value):
+                raise h11.LocalProtocolError(f"Illegal header value {value!r}")
+            name = raw_name.lower()
+            if name == b"content-length":
+                lengths = {part.strip() for part in value.split(b",")}
+                if len(lengths) != 1:
+                    raise h11.LocalProtocolError("conflicting Content-Length headers")
+                value = lengths.pop()
+                if not _CONTENT_LENGTH.fullmatch(value) or len(value) > _CONTENT_LENGTH_MAX_DIGITS:
+                    raise h11.LocalProtocolError("bad Content-Length")
+                if length is not None:
+                    if length != value:
+                        raise h11.LocalProtocolError("conflicting Content-Length headers")
+                    continue
+                length = value
+            elif name == b"transfer-encoding":
+                if chunked:
+                    raise h11.LocalProtocolError("multiple Transfer-Encoding headers")
+                value = value.lower()
+                if value != b"chunked":
+                    raise h11.LocalProtocolError("Only Transfer-Encoding: chunked is supported")
+                chunked = True
+            elif name == b"connection":
+                connection += _tokens(value)
+            kept.append((raw_name, name, value))
+        method = self.scope["method"]
+        if b"close" in connection:
+            self.must_close = True
+        if status in (204, 304) or method == "HEAD" or (method == "CONNECT" and 200 <= status < 300):
+            self.body_left = 0
+        elif not chunked and length is not None:
+            self.body_left = int(length)
+        else:
+            # A body of unknown length: chunked to an HTTP/1.1 client, any Content-Length dropped.
+            kept = [item for item in kept if item[1] not in (b"content-length", b"transfer-encoding")]
+            kept.append((b"Transfer-Encoding", b"transfer-encoding", b"chunked"))
+            self.body_left = None
+        if not self.request_keep_alive:
+            tokens = set(connection)
+            tokens.discard(b"keep-alive")
+            tokens.add(b"close")
+            kept = [item for item in kept if item[1] != b"connection"]
+            kept += [(b"Connection", b"connection", token) for token in sorted(tokens)]
+            self.must_close = True
+        lines = [STATUS_LINE[status]]
+        lines += [b"%s: %s\r\n" % (raw, value) for raw, name, value in kept if name == b"host"]
+        lines += [b"%s: %s\r\n" % (raw, value) for raw, name, value in kept if name != b"host"]
+        lines.append(b"\r\n")
+        return b"".join(lines)
+
+    def _write_body(self, body: bytes, more_body: bool) -> None:
+        if self.body_left is None:
+            chunk = b"%x\r\n%s\r\n" % (len(body), body) if body else b""
+            self.transport.write(chunk if more_body else chunk + b"0\r\n\r\n")
+            return
+        self.body_left -= len(body)
+        if self.body_left < 0:
+            raise h11.LocalProtocolError("Too much data for declared Content-Length")
+        if body:
+            self.transport.write(body)
+        if not more_body and self.body_left != 0:
+            raise h11.LocalProtocolError("Too little data for declared Content-Length")
+
+
+class FastDoor(HttpToolsProtocol):
+    """One client connection. Build a class with `front_door(limits)`: uvicorn instantiates it."""
+
+    limits: ClassVar[FrontDoorLimits] = FrontDoorLimits()
+    exact: ClassVar[type[FrontDoorProtocol]] = FrontDoorProtocol
+
+    def __init__(
+        self,
+        config: Config,
+        server_state: ServerState,
+        app_state: dict[str, Any],
+        _loop: asyncio.AbstractEventLoop | None = None,
+    ) -> None:
+        super().__init__(config, server_state, app_state, _loop)
+        self.idle = IdleClock(self.loop, self.limits.idle_timeout_s, self._idle_out)
+        self._in_head = False  # a message has begun and its head is not complete
+        self._head_bytes = b""  # that head's bytes so far, when it spans reads
+        self._header_bytes = 0
+        self._in_body = False  # a message's head is complete and its (Content-Length) body is not
+        self._body_left = 0  # that body's bytes still to come
+        self._read = b""  # the current read,
+        self._read_head: bytes | None = None  # the unfinished head it continues,
+        self._read_body_left = 0  # or the Content-Length body it continues, and how much of it
+        self._begun = 0  # messages begun during the current read
+        self._completed = 0  # messages completed during the current read
+        self._handover: bytes | None = None  # bytes for the exact door, once every earlier answer is sent
+
+    # -- the connection ---------------------------------------------------------------------------
+
+    def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]
+        super().connection_made(transport)
+        self.idle.start()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self.idle.stop()
+        super().connection_lost(exc)
+
+    def data_received(self, data: bytes) -> None:
+        self.idle.read()
+        if self._handover is not None:
+            self._handover += data
+            return
+        self._read_head = self._head_bytes if self._in_head else None
+        self._read_body_left = self._body_left if self._in_body else 0
+        if self._read_head is None and not self._read_body_left and data[:1] in (b"\r", b"\n"):
+            # httptools skips empty lines before a request line; h11 refuses them.
+            self._hand_over(data)
+            return
+        self._read = data
+        self._begun = self._completed = 0
+        try:
+            self.parser.feed_data(data)
+        except (httptools.HttpParserError, httptools.HttpParserUpgrade, _NotPlain):
+            # A body's error cannot happen here: only Content-Length bodies are read on this path.
+            self._hand_over(self._message_start())
+            return
+        if self._in_head:
+            start = self._message_start()
+            if len(start) > self.limits.max_head_bytes + 1:
+                self._hand_over(start)  # the exact door refuses it (431), once earlier answers are sent
+            else:
+                self._head_bytes = start
+
+    def _message_start(self) -> bytes:
+        """The bytes of the message being read, from its first byte on, to the end of this read."""
+        data, head_before, body_left = self._read, self._read_head, self._read_body_left
+        if head_before is not None:
+            if self._begun == 0:
+                return head_before + data
+            data, done = head_before + data, self._completed
+        elif body_left:
+            # The read began in a Content-Length body: that message ends `body_left` bytes in.
+            data, done = data[body_left:], self._completed - 1
+        else:
+            done = self._completed
+        return data[_end_of_messages(data, done) :] if done else data
+
+    def _hand_over(self, data: bytes) -> None:
+        """From the failing message on, the exact door reads: once every earlier request is answered."""
+        self.flow.pause_reading()
+        self._in_head = self._in_body = False
+        self._handover = data
+        if not self._answers_pending():
+            self._switch()
+
+    def _answers_pending(self) -> bool:
+        cycle = self.cycle
+        return bool(self.pipeline) or (cycle is not None and not cycle.response_complete)
+
+    def _switch(self) -> None:
+        assert self._handover is not None
+        door = self.exact(self.config, self.server_state, self.app_state, self.loop)
+        self.idle.stop()
+        self.connections.discard(self)
+        self.flow.resume_reading()
+        self.transport.set_protocol(door)
+        door.connection_made(self.transport)
+        door.idle.last_read = self.idle.last_read
+        if self._handover:  # h11 reads no bytes as the client's end of the connection
+            door.data_received(self._handover)
+
+    def on_response_complete(self) -> None:
+        self.server_state.total_requests += 1
+        if self.transport.is_closing():
+            return
+        if self.pipeline:
+            cycle, app = self.pipeline.pop()
+            self._start_asgi_task(cycle, app)
+        elif self._handover is not None:
+            self._switch()
+        else:
+            self.flow.resume_reading()
+
+    def _idle_out(self) -> bool:
+        """Close when idle, unless a whole request is in and its answer is ours to finish."""
+        cycle = self.cycle
+        if self.pipeline or (cycle is not None and not cycle.more_body and not cycle.response_complete):
+            return False
+        self.transport.close()
+        return True
+
+    # -- the parser's callbacks ----------------------------------------------------------------------
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._in_head = True
+        self._head_bytes = b""
+        self._header_bytes = 0
+        self._begun += 1
+
+    def on_header(self, name: bytes, value: bytes) -> None:
+        value = value.rstrip(b" \t")
+        self.headers.append((name.lower(), value))
+        self._header_bytes += len(name) + len(value) + _HEADER_LINE_FIXED
+
+    def on_headers_complete(self) -> None:
+        method = self.parser.get_method()
+        url = self.url
+        size = len(method) + len(url) + _REQUEST_LINE_FIXED + self._header_bytes
+        if self.parser.get_http_version() != "1.1" or size > self.limits.max_head_bytes or method == b"CONNECT":
+            raise _NotPlain
+        if not self._message_start().startswith(method + b" " + url + b" HTTP/1.1\r\n"):
+            raise _NotPlain  # httptools takes runs of spaces between the request line's parts; h11 does not
+        keep_alive, expect_continue, length = self._check_plain(url)
+        self._in_head = False
+        self._head_bytes = b""
+        self._in_body = length > 0
+        self._body_left = length
+        scope = self.scope
+        scope["method"] = method.decode("ascii")
+        # As uvicorn's h11 protocol reads the target (httptools' URL parser reads absolute forms otherwise).
+        raw_path, _, query_string = url.partition(b"?")
+        path = raw_path.decode("ascii")
+        scope["path"] = self.root_path + (unquote(path) if "%" in path else path)
+        scope["raw_path"] = self.root_path.encode("ascii") + raw_path
+        scope["query_string"] = query_string
+        app = self.app
+        if self.limit_concurrency is not None and (
+            len(self.connections) >= self.limit_concurrency or len(self.tasks) >= self.limit_concurrency
+        ):
+            app = service_unavailable
+        existing = self.cycle
+        cycle = _Cycle(
+            scope=scope,
+            transport=self.transport,
+            flow=self.flow,
+            logger=self.logger,
+            access_logger=self.access_logger,
+            access_log=self.access_log,
+            default_headers=self.server_state.default_headers,
+            message_event=asyncio.Event(),
+            expect_100_continue=expect_continue,
+            keep_alive=True,
+            on_response=self.on_response_complete,
+        )
+        cycle.request_keep_alive = keep_alive
+        self.cycle = cycle
+        if existing is None or existing.response_complete:
+            self._start_asgi_task(cycle, app)
+        else:
+            self.flow.pause_reading()
+            self.pipeline.appendleft((cycle, app))
+
+    def _check_plain(self, url: bytes) -> tuple[bool, bool, int]:
+        """Keep-alive, Expect: 100-continue and Content-Length of a request h11 reads as httptools
+        did; _NotPlain for any other."""
+        if not _TARGET.fullmatch(url):
+            raise _NotPlain
+        hosts = 0
+        keep_alive = True
+        expect_continue = False
+        length = 0
+        for name, value in self.headers:
+            if _NOT_IN_VALUE.search(value):
+                raise _NotPlain
+            if name == b"host":
+                hosts += 1
+            elif name == b"connection":
+                keep_alive = keep_alive and b"close" not in _tokens(value)
+            elif name == b"content-length":
+                length = int(value)
+            elif name == b"expect":
+                expect_continue = expect_continue or b"100-continue" in _tokens(value)
+            elif name in (b"transfer-encoding", b"upgrade"):
+                raise _NotPlain
+        if hosts != 1:
+            raise _NotPlain
+        return keep_alive, expect_continue, length
+
+    def on_body(self, body: bytes) -> None:
+        self._body_left -= len(body)
+        super().on_body(body)
+
+    def on_message_complete(self) -> None:
+        self._completed += 1
+        self._in_body = False
+        super().on_message_complete()
+
+
+def front_door(limits: FrontDoorLimits) -> type[FastDoor]:
+    """A protocol class for `uvicorn.Config(http=...)` with these limits."""
+    return type("FastDoor", (FastDoor,), {"limits": limits, "exact": exact_door(limits)})
