@@ -7,6 +7,8 @@ and assert what is stored, by count of events and streams.
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
@@ -270,3 +272,35 @@ def test_an_unconfirmed_probe_older_than_the_retention_says_its_events_expired()
     # Within the window, or with its logs found, the reason is left as it was.
     assert past_retention(result, {}, retention_s=60.0, read_at=1_030.0) == result
     assert past_retention(result, {"r-1": RequestLogs("r-1")}, retention_s=60.0, read_at=1_090.0) == result
+
+
+# -- what moto frees ------------------------------------------------------------------------------
+
+_COUNT_LIVE_EVENTS = """
+import gc, sys, time
+from moto.logs.models import LogEvent, logs_backends
+if sys.argv[1] == "patched":
+    from gatecrash.emulator.cloudwatch import _stop_tracking_log_models
+    _stop_tracking_log_models()
+backend = logs_backends["123456789012"]["us-east-1"]
+backend.create_log_group("g", {})
+now = int(time.time() * 1000)
+for index in range(4):
+    backend.create_log_stream("g", f"s{index}")
+    backend.put_log_events("g", f"s{index}", [{"timestamp": now, "message": "m"}] * 1000)
+for index in range(3):
+    backend.delete_log_stream("g", f"s{index}")
+gc.collect()
+print(sum(isinstance(o, LogEvent) for o in gc.get_objects()))
+"""
+
+
+@pytest.mark.parametrize(("mode", "live"), [("moto as it is", 4000), ("patched", 1000)])
+def test_deleting_a_stream_frees_its_events_in_the_log_server(mode: str, live: int) -> None:
+    # moto's BaseModel keeps every instance it made (instances_tracked, for its dashboard): as it is,
+    # the 3,000 events of the 3 deleted streams stay in memory; the log server's moto keeps only the 1,000
+    # of the stream that is left.
+    found = subprocess.run(
+        [sys.executable, "-c", _COUNT_LIVE_EVENTS, mode], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert int(found.stdout) == live

@@ -691,6 +691,27 @@ def _install_stream_time_ranges() -> None:
     stream_class._update = ranged_update  # type: ignore[method-assign]
 
 
+class _Untracked(list[object]):
+    """A model class's `instances_tracked` that keeps nothing."""
+
+    def append(self, instance: object) -> None:
+        pass
+
+
+def _stop_tracking_log_models() -> None:
+    """Let moto free what DeleteLogStream and DeleteLogGroup delete.
+
+    moto's BaseModel appends every instance ever made to its class's `instances_tracked`, for its
+    dashboard (/moto-api/data.json), and never removes one: every LogEvent and LogStream would stay in
+    memory for the life of the server, deleted or not (the 6 KB per request of issue 17). The logs
+    models track nothing here; the dashboard lists no log events, and nothing else reads the lists.
+    """
+    from moto.core.model_instances import model_data
+
+    for model in model_data["logs"].values():
+        model.instances_tracked = _Untracked()  # type: ignore[attr-defined]
+
+
 class _Expirer:
     """The moto child's thread that deletes expired streams through the CloudWatch Logs API.
 
@@ -774,6 +795,7 @@ def _moto_main() -> None:
     logging.getLogger("werkzeug").setLevel(logging.WARNING)  # else one stderr line per request
     _install_filter_patterns()
     _install_stream_time_ranges()
+    _stop_tracking_log_models()
     listening = socket.socket(fileno=int(sys.argv[1]))
     retention_ms = None if sys.argv[2] == "none" else int(sys.argv[2])
     sweep_s = float(sys.argv[3])
