@@ -380,13 +380,20 @@ def test_a_regular_file_over_the_limit_is_refused_by_its_size(tmp_path: Path) ->
         read_text_file(big)
 
 
-def test_write_text_replaces_a_file_whole_and_keeps_a_link(tmp_path: Path) -> None:
+def test_write_text_replaces_a_file_whole_and_keeps_a_link_and_its_permissions(tmp_path: Path) -> None:
     target = tmp_path / "real.yaml"
     target.write_text("old\n")
+    target.chmod(0o640)
     (tmp_path / "link.yaml").symlink_to(target)
     write_text(tmp_path / "link.yaml", "new\n", "-o")
     assert (tmp_path / "link.yaml").is_symlink()
     assert target.read_text() == "new\n"
+    assert target.stat().st_mode & 0o777 == 0o640
+    write_text(tmp_path / "fresh.yaml", "x\n", "-o")
+    umask = os.umask(0)
+    os.umask(umask)
+    assert (tmp_path / "fresh.yaml").stat().st_mode & 0o777 == 0o666 & ~umask  # as any new file
+    (tmp_path / "fresh.yaml").unlink()
     assert sorted(p.name for p in tmp_path.iterdir()) == ["link.yaml", "real.yaml"]
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import errno
 import os
 import stat
-import tempfile
 from collections.abc import Mapping
 from pathlib import Path
 
@@ -74,14 +73,17 @@ def write_text(path: Path, text: str, option: str) -> None:
             with target.open("w", encoding="utf-8") as stream:
                 stream.write(text)
             return
+        existing = target.stat().st_mode if target.exists() else None
         target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, partial = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+        partial = target.parent / f".{target.name}.{os.getpid()}.tmp"
         try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as stream:
+            with partial.open("x", encoding="utf-8") as stream:  # created as any new file is (umask)
                 stream.write(text)
+            if existing is not None:
+                os.chmod(partial, stat.S_IMODE(existing))  # the replaced file's permissions, not new ones
             os.replace(partial, target)
         except BaseException:
-            Path(partial).unlink(missing_ok=True)
+            partial.unlink(missing_ok=True)
             raise
     except OSError as error:
         raise write_error(path, option, error) from None
