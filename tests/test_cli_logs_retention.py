@@ -3,10 +3,13 @@
 from __future__ import annotations
 
 import os
+import re
 import signal
 import subprocess
 import sys
+import time
 
+import httpx
 import pytest
 
 from tests.conftest import ROOT
@@ -32,6 +35,17 @@ def _first_lines(*args: str) -> str:
             lines.append(line)
             if "Press Ctrl-C" in line:
                 break
+        # Stop it once it serves, as a user would: not while it is still starting.
+        base = re.search(r"at (http://127\.0\.0\.1:\d+/\S+)", lines[0])
+        assert base, lines
+        give_up = time.monotonic() + 30
+        while True:
+            try:
+                httpx.get(base.group(1) + "/pets", timeout=5)
+                break
+            except httpx.TransportError:
+                assert time.monotonic() < give_up, "the emulator never answered"
+                time.sleep(0.05)
     finally:
         process.send_signal(signal.SIGINT)
         _, err = process.communicate(timeout=30)
@@ -41,7 +55,7 @@ def _first_lines(*args: str) -> str:
 
 def test_the_emulator_says_how_long_its_logs_are_kept() -> None:
     assert "Log events are kept for 1m30s (--logs-retention)" in _first_lines("--logs-retention", "90s")
-    assert "Log events are kept for 15m (--logs-retention)" in _first_lines()  # the default
+    assert "Log events are kept for 5m (--logs-retention)" in _first_lines()  # the default
 
 
 @pytest.mark.parametrize(

@@ -42,7 +42,7 @@ from gatecrash.load.engine import EngineOptions
 from gatecrash.load.phase import LoadOptions
 from gatecrash.outputs import check_output_files, check_output_folder, make_folder, write_text
 from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
-from gatecrash.run import RunOptions, RunResult, run_scenario
+from gatecrash.run import RunOptions, RunResult, run_logs_retention_s, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
 from gatecrash.scenario.model import AwsTarget
@@ -110,7 +110,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
         default=None,
         metavar="DURATION",
         help="how long the local logs server keeps log events, e.g. 1m or 2h; older ones are deleted, so its "
-        "memory stays bounded (default: 15m)",
+        "memory stays bounded (default: 5m)",
     )
     _add_deprecated_logs_endpoint(emulator)
     emulator.add_argument(
@@ -1074,7 +1074,8 @@ def _canary(args: argparse.Namespace) -> int:
 
     History(args.history)  # a history it cannot use stops the canary before the target is opened
     stop, abandon = threading.Event(), threading.Event()
-    with stop_on_signals(stop, abandon), open_target(scenarios[0].target) as target:
+    retention = run_logs_retention_s(scenarios[0], args.every)  # an emulator's logs last until the re-check
+    with stop_on_signals(stop, abandon), open_target(scenarios[0].target, retention) as target:
         _out.print(f"canary {scenarios[0].name} on {target.description}; history in {args.history}", markup=False)
         runs = run_canary(scenarios[0], target, catalogue, options, stop, report, abandon)
     if args.every is not None:

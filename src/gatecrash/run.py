@@ -92,10 +92,13 @@ def run_scenario(scenario: Scenario, catalogue: Catalogue, options: RunOptions =
         return run_on_target(scenario, target, catalogue, options)
 
 
-def run_logs_retention_s(scenario: Scenario) -> float:
+def run_logs_retention_s(scenario: Scenario, every_s: float | None = None) -> float:
     """An emulator's log retention for one run: its default, or longer when the run may last longer, so
-    that the logs of the run's first request are still there when the run reads them at its end."""
-    return max(DEFAULT_LOGS_RETENTION_S, scenario.limits.max_duration_s + AWS_LOGS_DEADLINE_S)
+    that the logs of the run's first request are still there when the run reads them at its end. A
+    canary running every `every_s` re-checks a run's UNCONFIRMED probes in the next run (up to twice
+    that later, with jitter): their logs are kept until then."""
+    longest = scenario.limits.max_duration_s + AWS_LOGS_DEADLINE_S + (2 * every_s if every_s else 0.0)
+    return max(DEFAULT_LOGS_RETENTION_S, longest)
 
 
 def run_on_target(
