@@ -25,7 +25,7 @@ import h11
 import httptools
 from uvicorn._types import ASGISendEvent
 from uvicorn.config import Config
-from uvicorn.protocols.http.flow_control import CLOSE_HEADER, service_unavailable
+from uvicorn.protocols.http.flow_control import service_unavailable
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
@@ -36,6 +36,14 @@ from gatecrash.emulator.frontdoor import FrontDoorLimits, FrontDoorProtocol, Idl
 _TARGET = re.compile(rb"[\x21-\x7e]+")
 _NOT_IN_VALUE = re.compile(rb"[\x00\n\r\x0b\x0c]")
 _FIELD_NAME = re.compile(rb"[-!#$%&'*+.^_`|~0-9a-zA-Z]+")
+# Values joined by LF, each between LFs: one refused by h11 holds NUL, CR, VT or FF, or starts or ends blank.
+_BAD_VALUES = re.compile(rb"[\x00\r\x0b\x0c]|\n[ \t]|[ \t]\n")
+# Headers that change how h11 frames or orders an answer, besides one Content-Length.
+_OTHER_FRAMING = frozenset((b"transfer-encoding", b"host"))
+# Request headers that say something to the front door, besides Host.
+_ASKING = frozenset((b"connection", b"content-length", b"expect"))
+_NAMES: dict[bytes, bytes] = {}  # header names h11 accepts, lower-cased: answers repeat theirs
+_NAMES_KEPT = 1024
 _FIELD_VALUE = re.compile(rb"(?:[^\x00\s]+(?:[ \t]+[^\x00\s]+)*)?")
 _CONTENT_LENGTH = re.compile(rb"[0-9]+")
 _CONTENT_LENGTH_MAX_DIGITS = 20  # h11._headers.CONTENT_LENGTH_MAX_DIGITS
@@ -81,6 +89,17 @@ def _end_of_messages(data: bytes, count: int) -> int:
     return low
 
 
+def _lower_name(name: bytes) -> bytes:
+    lowered = _NAMES.get(name)
+    if lowered is None:
+        if not _FIELD_NAME.fullmatch(name):
+            raise h11.LocalProtocolError(f"Illegal header name {name!r}")
+        lowered = name.lower()
+        if len(_NAMES) < _NAMES_KEPT:
+            _NAMES[name] = lowered
+    return lowered
+
+
 def _tokens(value: bytes) -> list[bytes]:
     return [token.strip() for token in value.lower().split(b",")]
 
@@ -102,9 +121,9 @@ class _Cycle(RequestResponseCycle):
                 raise RuntimeError(f"Expected ASGI message 'http.response.start', but got '{message['type']}'.")
             self.response_started = True
             self.waiting_for_100_continue = False
+            # uvicorn's h11 protocol adds `connection: close` when the request had it; h11 then rewrites every
+            # Connection header of an answer to a request that is not kept alive, as _head does.
             headers = self.default_headers + list(message.get("headers", []))
-            if CLOSE_HEADER in self.scope["headers"] and CLOSE_HEADER not in headers:
-                headers.append(CLOSE_HEADER)
             self.transport.write(self._head(message["status"], headers))
         elif not self.response_complete:
             if message["type"] != "http.response.body":
@@ -123,6 +142,34 @@ class _Cycle(RequestResponseCycle):
 
     def _head(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
         """h11's Response with `_clean_up_response_headers_for_sending`, for an HTTP/1.1 request."""
+        lowered = [_lower_name(name) for name, _ in headers]
+        values = b"\n" + b"\n".join([value for _, value in headers]) + b"\n"
+        if values.count(b"\n") != len(headers) + 1 or _BAD_VALUES.search(values):
+            return self._framed_head(status, headers)  # which says which value h11 refuses
+        method = self.scope["method"]
+        if (
+            self.request_keep_alive
+            and lowered.count(b"content-length") == 1
+            and _OTHER_FRAMING.isdisjoint(lowered)
+            and status not in (204, 304)
+            and method != "HEAD"
+            and method != "CONNECT"
+        ):
+            length = headers[lowered.index(b"content-length")][1]
+            if _CONTENT_LENGTH.fullmatch(length) and len(length) <= _CONTENT_LENGTH_MAX_DIGITS:
+                self.body_left = int(length)
+                if b"connection" in lowered:
+                    self.must_close = any(
+                        b"close" in _tokens(value)
+                        for name, (_, value) in zip(lowered, headers, strict=True)
+                        if name == b"connection"
+                    )
+                lines = [b"%s: %s\r\n" % (name, value) for name, value in headers]
+                return STATUS_LINE[status] + b"".join(lines) + b"\r\n"
+        return self._framed_head(status, headers)
+
+    def _framed_head(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
+        """_head for every answer: validated, framed and with Connection set as h11 does."""
         kept: list[tuple[bytes, bytes, bytes]] = []
         length: bytes | None = None
         chunked = False
@@ -382,25 +429,24 @@ class FastDoor(HttpToolsProtocol):
         did; _NotPlain for any other."""
         if not _TARGET.fullmatch(url):
             raise _NotPlain
-        hosts = 0
+        headers = self.headers
+        names = [name for name, _ in headers]
+        if names.count(b"host") != 1 or b"transfer-encoding" in names or b"upgrade" in names:
+            raise _NotPlain
+        if _NOT_IN_VALUE.search(b"".join([value for _, value in headers])):
+            raise _NotPlain
         keep_alive = True
         expect_continue = False
         length = 0
-        for name, value in self.headers:
-            if _NOT_IN_VALUE.search(value):
-                raise _NotPlain
-            if name == b"host":
-                hosts += 1
-            elif name == b"connection":
+        if _ASKING.isdisjoint(names):
+            return keep_alive, expect_continue, length
+        for name, value in headers:
+            if name == b"connection":
                 keep_alive = keep_alive and b"close" not in _tokens(value)
             elif name == b"content-length":
                 length = int(value)
             elif name == b"expect":
                 expect_continue = expect_continue or b"100-continue" in _tokens(value)
-            elif name in (b"transfer-encoding", b"upgrade"):
-                raise _NotPlain
-        if hosts != 1:
-            raise _NotPlain
         return keep_alive, expect_continue, length
 
     def on_body(self, body: bytes) -> None:
