@@ -135,12 +135,13 @@ class IntegrationRunner:
         stage = self._stage
         return exchange.context_values(stage.rest_api_id, stage.stage_name, stage.account_id)
 
-    def _variables(self, exchange: Exchange, body: str) -> TemplateVariables:
+    def _variables(self, exchange: Exchange, body: str, overrides: bool = True) -> TemplateVariables:
         context = nested_context(self._context(exchange))
-        # The same mutable maps for every template of the request: what the request template sets in
-        # $context.requestOverride / responseOverride the response template reads (recorded:
-        # test_integration_mock_with_request_overrides_in_response_template and ..._response_override_...).
-        context.update(exchange.overrides())
+        if overrides:
+            # The same mutable maps for every template of the request: what the request template sets in
+            # $context.requestOverride / responseOverride the response template reads (recorded:
+            # test_integration_mock_with_request_overrides_in_response_template and ..._response_override_...).
+            context.update(exchange.overrides())
         return TemplateVariables(
             body=body,
             path=exchange.path_parameters,
@@ -154,7 +155,8 @@ class IntegrationRunner:
         # Without `$` or `#` a template is its own output: skip building `$context` and evaluating.
         if is_static(template):
             return template
-        return self._templates.render(template, self._variables(exchange, payload))
+        # Only a template that names an override needs the override maps (they cost a request time).
+        return self._templates.render(template, self._variables(exchange, payload, "Override" in template))
 
     def _transform_request(self, exchange: Exchange, integration: Integration) -> Transformed | GatewayError:
         choice = mapping.request_template(integration, exchange.header("content-type"))
