@@ -76,13 +76,19 @@ def _completed(data: bytes) -> int:
     return counter.count
 
 
-def _end_of_messages(data: bytes, count: int) -> int:
-    """Where the `count`th message that starts at `data`'s beginning ends (the smallest prefix that
-    completes it): only for the rare read that ends one message and fails the next."""
-    low, high = 0, len(data)
+def _end_of_messages(data: bytes, count: int, start: int = 0) -> int:
+    """Where the `count`th message from `start` (where one begins) ends: the shortest span that completes
+    it, found by doubling then halving, so that a read of many pipelined messages costs about
+    log(size) parses of each. Only for a read that ends messages and holds more: pipelining."""
+    if count <= 0:
+        return start
+    span = 256
+    while start + span < len(data) and _completed(data[start : start + span]) < count:
+        span *= 2
+    low, high = start + span // 2 if span > 256 else start, min(len(data), start + span)
     while low < high:
         middle = (low + high) // 2
-        if _completed(data[:middle]) >= count:
+        if _completed(data[start:middle]) >= count:
             high = middle
         else:
             low = middle + 1
@@ -266,6 +272,7 @@ class FastDoor(HttpToolsProtocol):
         self._read_body_left = 0  # or the Content-Length body it continues, and how much of it
         self._begun = 0  # messages begun during the current read
         self._completed = 0  # messages completed during the current read
+        self._found = (0, 0)  # how many of them end where in it, as _message_start last found
         self._handover: bytes | None = None  # bytes for the exact door, once every earlier answer is sent
 
     # -- the connection ---------------------------------------------------------------------------
@@ -291,6 +298,7 @@ class FastDoor(HttpToolsProtocol):
             return
         self._read = data
         self._begun = self._completed = 0
+        self._found = (0, 0)
         try:
             self.parser.feed_data(data)
         except (httptools.HttpParserError, httptools.HttpParserUpgrade, _NotPlain):
@@ -316,7 +324,15 @@ class FastDoor(HttpToolsProtocol):
             data, done = data[body_left:], self._completed - 1
         else:
             done = self._completed
-        return data[_end_of_messages(data, done) :] if done else data
+        if not done:
+            return data
+        found_done, found_end = self._found
+        if 0 < found_done <= done:
+            end = _end_of_messages(data, done - found_done, found_end)
+        else:
+            end = _end_of_messages(data, done)
+        self._found = (done, end)
+        return data[end:]
 
     def _hand_over(self, data: bytes) -> None:
         """From the failing message on, the exact door reads: once every earlier request is answered."""
