@@ -193,7 +193,13 @@ def _add_run_options(run: argparse.ArgumentParser) -> None:
         "machine run `locust -f - --worker --master-host ADDRESS --master-port PORT` with the "
         "GATECRASH_LOAD_* variables the phase needs (see README, 'Workers on other machines').",
     )
-    load.add_argument("--workers", type=_count, default=0, metavar="N", help="local locust worker processes")
+    load.add_argument(
+        "--workers",
+        type=_count,
+        default=0,
+        metavar="N",
+        help=f"local locust worker processes (at most {_max_local_workers()}: four per CPU core)",
+    )
     load.add_argument(
         "--master-host",
         default=None,
@@ -612,7 +618,21 @@ def _count(text: str) -> int:
         raise argparse.ArgumentTypeError(str(exc)) from exc
 
 
+def _max_local_workers() -> int:
+    # Each local worker is a whole Python process with its own locust and gevent (tens of MB, one
+    # core when busy); locust advises about one per core. Past four per core they only take memory
+    # and CPU from one another and from the target, and a typo such as 10000 would fork the machine
+    # into the ground before the first request. Remote workers are on other machines: not bounded here.
+    return 4 * (os.cpu_count() or 1)
+
+
 def _load_options(args: argparse.Namespace) -> LoadOptions:
+    if args.workers > _max_local_workers():
+        # Checked here, not in the flag's type, so GATECRASH_WORKERS is held to it too.
+        raise _UsageError(
+            f"--workers {args.workers}: more than this machine's {_max_local_workers()} (four per CPU core); "
+            "give fewer, or run workers on other machines with --master-host and --remote-workers"
+        )
     if args.remote_workers and not args.master_host:
         raise _UsageError("--remote-workers needs --master-host: an address the workers can reach")
     engine = EngineOptions(args.workers, args.master_host, args.master_port, args.remote_workers)
@@ -648,6 +668,7 @@ def _every(text: str) -> float:
 def _run(args: argparse.Namespace) -> int:
     catalogue, loaded = _load(args.scenarios or [_demo(args)])
     scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
+    load_options = _load_options(args)  # a usage error before any folder is made
     make_folder(args.reports, "--reports")  # before anything is sent: a report that cannot be written is no run
     if args.keep_load_files is not None:
         make_folder(args.keep_load_files, "--keep-load-files")
@@ -670,7 +691,7 @@ def _run(args: argparse.Namespace) -> int:
                 logs_deadline_s=args.logs_deadline,
                 progress=partial(_advance, progress, task),
                 fetch_progress=partial(_found, progress, logs),
-                load=_load_options(args).with_progress(partial(_live_load, progress, live)),
+                load=load_options.with_progress(partial(_live_load, progress, live)),
             )
             run = run_scenario(scenario, catalogue, options)
         _out.print(_table(run))
