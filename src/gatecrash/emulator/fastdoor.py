@@ -25,7 +25,7 @@ import h11
 import httptools
 from uvicorn._types import ASGISendEvent
 from uvicorn.config import Config
-from uvicorn.protocols.http.flow_control import service_unavailable
+from uvicorn.protocols.http.flow_control import HIGH_WATER_LIMIT, service_unavailable
 from uvicorn.protocols.http.httptools_impl import STATUS_LINE, HttpToolsProtocol, RequestResponseCycle
 from uvicorn.server import ServerState
 
@@ -165,11 +165,9 @@ class _Cycle(RequestResponseCycle):
             if _CONTENT_LENGTH.fullmatch(length) and len(length) <= _CONTENT_LENGTH_MAX_DIGITS:
                 self.body_left = int(length)
                 if b"connection" in lowered:
-                    self.must_close = any(
-                        b"close" in _tokens(value)
-                        for name, (_, value) in zip(lowered, headers, strict=True)
-                        if name == b"connection"
-                    )
+                    for name, (_, value) in zip(lowered, headers, strict=True):
+                        if name == b"connection" and b"close" in value.lower() and b"close" in _tokens(value):
+                            self.must_close = True
                 lines = [b"%s: %s\r\n" % (name, value) for name, value in headers]
                 return STATUS_LINE[status] + b"".join(lines) + b"\r\n"
         return self._framed_head(status, headers)
@@ -465,14 +463,24 @@ class FastDoor(HttpToolsProtocol):
                 expect_continue = expect_continue or b"100-continue" in _tokens(value)
         return keep_alive, expect_continue, length
 
+    # uvicorn's, without its Upgrade checks: a request with Upgrade (or CONNECT) goes to the exact door.
     def on_body(self, body: bytes) -> None:
         self._body_left -= len(body)
-        super().on_body(body)
+        cycle = self.cycle
+        if cycle.response_complete:
+            return
+        cycle.body += body
+        if len(cycle.body) > HIGH_WATER_LIMIT:
+            self.flow.pause_reading()
+        cycle.message_event.set()
 
     def on_message_complete(self) -> None:
         self._completed += 1
         self._in_body = False
-        super().on_message_complete()
+        cycle = self.cycle
+        if not cycle.response_complete:
+            cycle.more_body = False
+            cycle.message_event.set()
 
 
 def front_door(limits: FrontDoorLimits) -> type[FastDoor]:
