@@ -52,6 +52,7 @@ DESIGN_IDS = (
     "mapping-error",
     "unknown-route",
     "request-too-large",
+    "request-header-too-large",
     "ok",
 )
 REQUEST_ID = "6d4c1f0e-3b2a-4c5d-8e9f-0a1b2c3d4e5f"
@@ -67,7 +68,7 @@ def catalogue() -> Catalogue:
 
 def test_the_catalogue_holds_exactly_the_design_modes_in_design_order(catalogue: Catalogue) -> None:
     assert catalogue.ids == DESIGN_IDS == MODE_ORDER
-    assert len(catalogue) == 25  # DESIGN.md's 24 and lambda-error-mapped
+    assert len(catalogue) == 26  # DESIGN.md's 24, lambda-error-mapped and request-header-too-large
     assert [mode.id for mode in catalogue] == list(DESIGN_IDS)
 
 

@@ -51,7 +51,8 @@ __all__ = [
 DEFAULT_CATALOGUE_DIR: Path = Path(__file__).resolve().parents[2] / "probes"
 
 # DESIGN.md's order, which reports and `gatecrash modes` follow (plus lambda-error-mapped, the
-# non-proxy form of lambda-error, beside it); ids not listed here (a custom catalogue's) come after
+# non-proxy form of lambda-error, beside it, and request-header-too-large, the front door's other
+# refusal, beside request-too-large); ids not listed here (a custom catalogue's) come after
 # these, sorted.
 MODE_ORDER = (
     "missing-required-param",
@@ -78,6 +79,7 @@ MODE_ORDER = (
     "mapping-error",
     "unknown-route",
     "request-too-large",
+    "request-header-too-large",
     "ok",
 )
 

@@ -14,24 +14,31 @@ response")`; the lines themselves stay in `evidence`.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
+from urllib.parse import urlsplit
 
 from gatecrash.catalogue import FailureMode, value_matches
 from gatecrash.correlate.decisive import notable_fields, one_line
 from gatecrash.correlate.model import Classification, DecisiveEvidence, RequestLogs
 from gatecrash.correlate.ownership import Owner, answered_by, ownership, sent_tag, shared
-from gatecrash.runner.record import Observation
+from gatecrash.runner.record import Observation, SentRequest
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario.model import Burst, Judge, Probe
 
 Classifier = Callable[[RequestLogs], Classification]
-# A front-door answer (over 10 MB) has no request id and no log at all (lgtm-generator#10): its own
-# answer is the evidence, when it carries what only the front door sends: 413, Content-Type
-# `text; charset=utf-8`, this body, no x-amzn-RequestId and no x-amzn-ErrorType, and the request
-# was over the 10 MB payload limit (apigw-reference.md, REQUEST_TOO_LARGE; probes/request-too-large.yaml).
+# A front-door answer has no request id and no log at all: its own answer is the evidence, when it
+# carries what only the front door sends: its status, Content-Type `text; charset=utf-8`, its body,
+# no x-amzn-RequestId and no x-amzn-ErrorType, and the request was over the limit it names.
+# The 413: a body over 10 MB (lgtm-generator#10; apigw-reference.md, REQUEST_TOO_LARGE;
+# probes/request-too-large.yaml).
 MAX_PAYLOAD = 10_485_760
 FRONT_DOOR_BODY = f"HTTP content length exceeded {MAX_PAYLOAD} bytes."
 FRONT_DOOR_CONTENT_TYPE = "text; charset=utf-8"
+# The 431: request line and headers over 10,240 bytes ("Quotas for configuring and running a REST API",
+# "Quotas for HTTP APIs"; its body as a user reported it, ntsblog.homedev.com.au 2021-03-09; its headers,
+# recorded nowhere, are the 413's: emulator/frontdoor.py; probes/request-header-too-large.yaml).
+MAX_HEAD = 10_240
+FRONT_DOOR_HEAD_BODY = f"HTTP header is larger than {MAX_HEAD} bytes."
 # azul#7470 (Logs Insights over real access logs): AWS logs the fallback types for some answers
 # whose specific type the docs name, so one in the record does not contradict a mode.
 FALLBACK_RESPONSE_TYPES = frozenset({"DEFAULT_4XX", "DEFAULT_5XX"})
@@ -160,10 +167,10 @@ def confirm(
     if proofs:
         reason = f"confirmed from the gateway's logs{count} of its own request ({'; '.join(dict.fromkeys(proofs))})"
     else:
-        size = judged[0].request.body_size
+        answer = FRONT_DOOR_ANSWERS[judged[0].status or 0]
         reason = (
-            f"confirmed from the front door's own answer{count}: {FRONT_DOOR_BODY!r} in {FRONT_DOOR_CONTENT_TYPE!r}, "
-            f"no request id, to a {size:,}-byte body (AWS logs nothing for it)"
+            f"confirmed from the front door's own answer{count}: {answer.body!r} in {FRONT_DOOR_CONTENT_TYPE!r}, "
+            f"no request id, to a {answer.size(judged[0].request):,}-byte {answer.part} (AWS logs nothing for it)"
         )
     return replace(
         result,
@@ -175,20 +182,54 @@ def confirm(
     )
 
 
+def head_size(request: SentRequest) -> int:
+    """The request line and header lines, each with its CRLF, as gatecrash recorded them.
+
+    A lower bound of what went on the wire (the HTTP client adds Host, User-Agent and the like), so a
+    head found over the limit here was over it when sent."""
+    url = urlsplit(request.url)
+    target = (url.path or "/") + (f"?{url.query}" if url.query else "")
+    line = len(f"{request.method} {target} HTTP/1.1\r\n".encode())
+    return line + sum(len(f"{name}: {value}\r\n".encode()) for name, value in request.headers)
+
+
+@dataclass(frozen=True, slots=True)
+class FrontDoorAnswer:
+    """One of the front door's refusals: its status and body, and the part of the request it measures."""
+
+    status: int
+    body: str
+    part: str  # as a reason names it: "body", "head (request line and headers)"
+    limit: int
+    size: Callable[[SentRequest], int]
+
+
+FRONT_DOOR_ANSWERS = {
+    answer.status: answer
+    for answer in (
+        FrontDoorAnswer(413, FRONT_DOOR_BODY, "body", MAX_PAYLOAD, lambda request: request.body_size),
+        FrontDoorAnswer(431, FRONT_DOOR_HEAD_BODY, "head (request line and headers)", MAX_HEAD, head_size),
+    )
+}
+
+
 def front_door_missing(observation: Observation) -> str:
     """What of the front door's own answer `observation` lacks ("" when it has it all)."""
+    answer = FRONT_DOOR_ANSWERS.get(observation.status or 0)
+    if answer is None:
+        known = " or ".join(str(status) for status in FRONT_DOOR_ANSWERS)
+        return f"status {observation.status}, not {known}"
     missing: list[str] = []
-    if observation.status != 413:
-        missing.append(f"status {observation.status}, not 413")
     if observation.error_type is not None:
         missing.append(f"x-amzn-ErrorType {observation.error_type}")
     content_type = observation.header("content-type")
     if content_type != FRONT_DOOR_CONTENT_TYPE:
         missing.append(f"Content-Type {content_type or '(none)'}, not {FRONT_DOOR_CONTENT_TYPE}")
-    if observation.body_excerpt.strip() != FRONT_DOOR_BODY:
-        missing.append(f"the body is not {FRONT_DOOR_BODY!r}")
-    if observation.request.body_size <= MAX_PAYLOAD:
-        missing.append(f"the request's body was {observation.request.body_size:,} bytes, within the limit")
+    if observation.body_excerpt.strip() != answer.body:
+        missing.append(f"the body is not {answer.body!r}")
+    size = answer.size(observation.request)
+    if size <= answer.limit:
+        missing.append(f"the request's {answer.part} was {size:,} bytes, within the limit")
     return "; ".join(missing)
 
 
