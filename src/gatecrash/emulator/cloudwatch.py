@@ -108,6 +108,11 @@ _DAYS_ONLY_SWEEP_S = 60.0
 # streams are never written again once their slice is over, and a forgotten one is only created again).
 _KNOWN_STREAMS_LIMIT = 4_096
 
+# werkzeug serves each request on a new thread, and glibc gives threads malloc arenas of their own (up
+# to 8 per core) whose freed memory the others do not reuse: two arenas keep the server's memory near
+# what it stores.
+_MOTO_CHILD_ENV = {"MALLOC_ARENA_MAX": "2"}
+
 _Event = tuple[str, str, int, str]  # group, stream, timestamp in ms, message
 _Batch = tuple[int, list[_Event]]  # sequence number, events
 _FRAME_HEADER = struct.Struct("<Q")
@@ -346,7 +351,11 @@ def _child_env(isolate: bool) -> dict[str, str]:
 
 
 def _spawn(
-    entry: str, isolate: bool, pass_fd: int | None = None, args: tuple[str, ...] = ()
+    entry: str,
+    isolate: bool,
+    pass_fd: int | None = None,
+    args: tuple[str, ...] = (),
+    extra_env: dict[str, str] | None = None,
 ) -> subprocess.Popen[bytes]:
     """Start `python -c 'from gatecrash.emulator.cloudwatch import <entry>; <entry>()' [fd] [args]`.
 
@@ -361,7 +370,7 @@ def _spawn(
             argv,
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
-            env=_child_env(isolate),
+            env={**_child_env(isolate), **(extra_env or {})},
             process_group=0,
             pass_fds=(pass_fd,) if pass_fd is not None else (),
         )
@@ -885,7 +894,9 @@ class LocalLogsServer:
         args = ("none" if retention_s is None else str(int(retention_s * 1000)), repr(float(sweep_s)))
         listening = bind_logs_port(port)
         try:
-            self._proc = _spawn("_moto_main", isolate=True, pass_fd=listening.fileno(), args=args)
+            self._proc = _spawn(
+                "_moto_main", isolate=True, pass_fd=listening.fileno(), args=args, extra_env=_MOTO_CHILD_ENV
+            )
         finally:
             listening.close()  # the child holds its own copy
         try:
