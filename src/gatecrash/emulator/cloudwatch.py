@@ -90,9 +90,9 @@ _CHILD_EXIT_WAIT_S = 5.0
 _FAILED_EXIT_WAIT_S = 0.5
 
 # The local server's retention window when none is given (EmulatorServer, `gatecrash emulator
-# --logs-retention`): the 5 minutes `aws logs tail --since 5m` (as the emulator prints it) shows, while at
-# full speed on MOCK (about 3,000 requests/s here, 7 KB of log server memory each) 5 minutes of events
-# take about 6 GB; 15 would take most of the machine. README "Logs retention".
+# --logs-retention`): the 5 minutes `aws logs tail --since 5m` (as the emulator prints it) shows; flat out
+# on MOCK (4,500 requests/s here, about 7 KB of log server memory each) 5 minutes take about 12 GB and 15
+# would not fit. README "Logs retention".
 DEFAULT_LOGS_RETENTION_S = 5 * 60.0
 # One rolled stream takes events for this share of the window: events outlive the window by at most
 # this much (plus a sweep) before their stream is deleted.
