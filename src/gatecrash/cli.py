@@ -31,6 +31,7 @@ from gatecrash.catalogue import Catalogue, load_catalogue
 from gatecrash.errors import (
     ConfigError,
     CredentialError,
+    DefinitionError,
     EnvironmentProblem,
     GatecrashError,
     Problem,
@@ -45,7 +46,7 @@ from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
 from gatecrash.run import RunOptions, RunResult, run_logs_retention_s, run_scenario
 from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
-from gatecrash.scenario.model import AwsTarget
+from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
 if TYPE_CHECKING:
     from gatecrash.correlate.model import DecisiveEvidence
@@ -92,6 +93,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     )
     emulator.add_argument("--definition", required=True, type=Path, help="the API definition (YAML or JSON)")
     _add_variable_options(emulator)
+    _add_strict_option(emulator)
     emulator.add_argument("--side-file", type=Path, help="stage, usage plans, API keys and local functions (YAML)")
     emulator.add_argument("--port", type=_port_number, default=0, help="port on 127.0.0.1 (default: any free port)")
     emulator.add_argument(
@@ -147,6 +149,7 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     validate = commands.add_parser("validate", help="check scenario files without sending anything")
     validate.add_argument("scenarios", nargs="+", type=Path, help="scenario files or folders")
     validate.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_strict_option(validate)
 
     modes = commands.add_parser("modes", help="list the failure modes gatecrash knows")
     modes.add_argument("--json", action="store_true", help=_JSON_HELP)
@@ -164,8 +167,18 @@ def _parser(environ: Mapping[str, str]) -> argparse.ArgumentParser:
     return parser
 
 
+def _add_strict_option(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--strict",
+        action="store_true",
+        help="refuse a definition with what API Gateway's import only warns about (a $ref to nothing), as "
+        "import-rest-api with failonwarnings=true does (default: warn and go on)",
+    )
+
+
 def _add_run_options(run: argparse.ArgumentParser) -> None:
     """The options `run` and `demo` share."""
+    _add_strict_option(run)
     run.add_argument("--reports", type=Path, default=REPORTS_DIR, help=f"where reports go (default: {REPORTS_DIR})")
     run.add_argument("--json", action="store_true", help=_JSON_HELP)
     run.add_argument(
@@ -233,6 +246,7 @@ def _add_generate(commands: argparse._SubParsersAction[argparse.ArgumentParser])
         "definition", type=Path, nargs="?", help="the API definition (YAML or JSON); or give --rest-api-id"
     )
     _add_variable_options(generate)
+    _add_strict_option(generate)
     generate.add_argument("--rest-api-id", metavar="ID", help="read a deployed REST API through boto3 instead")
     generate.add_argument("--stage", metavar="S", help="the deployed API's stage (with --rest-api-id)")
     generate.add_argument("--region", help="the deployed API's region (default: the AWS profile's)")
@@ -380,7 +394,8 @@ def _emulator(args: argparse.Namespace) -> int:
     from gatecrash.emulator.sidefile import load_side_file
 
     variables = _stage_variables(args.stage_variable)
-    api = load_definition(args.definition, _definition_variables(args))
+    api = load_definition(args.definition, _definition_variables(args), strict=args.strict)
+    _warn_imported(api.warnings)
     stage = load_side_file(args.side_file) if args.side_file else StageConfig()
     pools = {pool.id for pool in stage.user_pools}
     for name, authorizer in api.authorizers.items():
@@ -446,7 +461,9 @@ def _quiet_forced_stop() -> None:
     logging.getLogger("uvicorn.error").addFilter(_ForcedStopFilter())
 
 
-def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
+def _load(paths: Sequence[Path], *, strict: bool = False) -> tuple[Catalogue, list[Scenario]]:
+    """The scenarios of `paths`, their emulator targets' definitions read too: every problem of every file
+    at once; the definitions' import warnings said once each (with `strict`, problems)."""
     catalogue = load_catalogue()
     files = scenario_files(paths)
     if not files:
@@ -463,12 +480,42 @@ def _load(paths: Sequence[Path]) -> tuple[Catalogue, list[Scenario]]:
     for scenario in scenarios:
         for warning in scenario.warnings:
             _warn(str(warning))
+    _check_definitions([scenario.target for scenario in scenarios], strict)
     return catalogue, scenarios
+
+
+def _check_definitions(targets: Sequence[Target], strict: bool) -> None:
+    """Each emulator target's definition read once, before anything is started or sent."""
+    from gatecrash.target import definition_warnings
+
+    problems: list[Problem] = []
+    warnings: list[Problem] = []
+    seen: set[tuple[Path, tuple[tuple[str, str], ...]]] = set()
+    for target in targets:
+        if isinstance(target, EmulatorTarget):
+            read = (target.definition, tuple(sorted(target.variables.items())))
+            if read in seen:  # scenarios of one folder share their definition: read and said once
+                continue
+            seen.add(read)
+        try:
+            warnings.extend(definition_warnings(target, strict=strict))
+        except ConfigError as exc:
+            problems.extend(exc.problems)
+    if problems:
+        raise DefinitionError(list(dict.fromkeys(problems)))
+    _warn_imported(warnings)
+
+
+def _warn_imported(warnings: Sequence[Problem]) -> None:
+    """A definition's import warnings on stderr, once each, as AWS's import-rest-api returns them."""
+    in_file_order = sorted(dict.fromkeys(warnings), key=lambda w: (w.file, w.line is None, w.line or 0))
+    for warning in in_file_order:
+        _warn(f"{warning} (ignored, as API Gateway's import does by default; --strict refuses it)")
 
 
 def _validate(args: argparse.Namespace) -> int:
     try:
-        _, scenarios = _load(args.scenarios)
+        _, scenarios = _load(args.scenarios, strict=args.strict)
     except ConfigError as exc:
         if args.json:
             _print_json({"valid": False, "scenarios": [], "problems": [_problem_json(p) for p in exc.problems]})
@@ -666,7 +713,7 @@ def _every(text: str) -> float:
 
 
 def _run(args: argparse.Namespace) -> int:
-    catalogue, loaded = _load(args.scenarios or [_demo(args)])
+    catalogue, loaded = _load(args.scenarios or [_demo(args)], strict=args.strict)
     scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
     load_options = _load_options(args)  # a usage error before any folder is made
     make_folder(args.reports, "--reports")  # before anything is sent: a report that cannot be written is no run
@@ -928,6 +975,7 @@ def _generate(args: argparse.Namespace) -> int:
         if args.side_file and args.side_file_out:
             raise _UsageError("--side-file reads a side file and --side-file-out writes one: give one of them")
         variables = _definition_variables(args)
+        _check_definitions([EmulatorTarget(args.definition, variables=variables or {})], args.strict)
         generated = generate(
             args.definition,
             catalogue,
@@ -1146,13 +1194,14 @@ def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
         "--record", type=Path, metavar="DIR", help="write side B's answers as a parity case file in DIR"
     )
     compare.add_argument("--json", action="store_true", help=_JSON_HELP)
+    _add_strict_option(compare)
 
 
 def _compare(args: argparse.Namespace) -> int:
     from gatecrash.compare.runs import CompareOptions, compare, record_side_b
     from gatecrash.compare.sides import AwsOverrides, Side, SideKind, read_side, resolve_side
 
-    catalogue, loaded = _load([args.scenario])
+    catalogue, loaded = _load([args.scenario], strict=args.strict)
     if len(loaded) != 1:
         raise _UsageError(f"{args.scenario}: compare runs one scenario; name one file")
     scenario = loaded[0]
@@ -1162,7 +1211,11 @@ def _compare(args: argparse.Namespace) -> int:
     sides: list[Side] = []
     for option, text in (("--target-a", args.target_a), ("--target-b", args.target_b)):
         spec = read_side(option, text, scenario.source)
-        other = _load([spec.path])[1][0] if spec.kind is SideKind.FILE and spec.path is not None else None
+        other = (
+            _load([spec.path], strict=args.strict)[1][0]
+            if spec.kind is SideKind.FILE and spec.path is not None
+            else None
+        )
         sides.append(resolve_side(spec, scenario, other, overrides))
     with Progress(TextColumn("{task.description}"), TimeElapsedColumn(), console=_out, transient=True) as progress:
         task = progress.add_task("", total=None)

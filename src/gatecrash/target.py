@@ -8,6 +8,7 @@ from dataclasses import dataclass
 
 from gatecrash.awssession import aws_session
 from gatecrash.emulator.model import Api, StageConfig
+from gatecrash.errors import Problem
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
 
@@ -33,6 +34,18 @@ class LiveTarget:
     @property
     def local_logs(self) -> bool:
         return self.emulated is not None
+
+
+def definition_warnings(target: Target, *, strict: bool = False) -> tuple[Problem, ...]:
+    """What loading an emulator target's definition passes over with a warning, as AWS's `import-rest-api`
+    with failonwarnings=false (its default) does; nothing for an AWS target. With `strict`
+    (failonwarnings=true) the warnings are problems, raised with the definition's others in one
+    DefinitionError."""
+    if not isinstance(target, EmulatorTarget):
+        return ()
+    from gatecrash.emulator.definition import load_definition
+
+    return load_definition(target.definition, variables=dict(target.variables) or None, strict=strict).warnings
 
 
 @contextmanager
