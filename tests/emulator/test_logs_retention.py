@@ -304,3 +304,38 @@ def test_deleting_a_stream_frees_its_events_in_the_log_server(mode: str, live: i
         [sys.executable, "-c", _COUNT_LIVE_EVENTS, mode], capture_output=True, text=True, check=True, timeout=60
     )
     assert int(found.stdout) == live
+
+
+_STREAMS_REPLACED = """
+from moto.logs.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
+from moto.logs.models import logs_backends
+from gatecrash.emulator.cloudwatch import _install_stream_time_ranges
+_install_stream_time_ranges()
+backend = logs_backends["123456789012"]["us-east-1"]
+backend.create_log_group("g", {})
+group = backend.groups["g"]
+backend.create_log_stream("g", "a")
+seen = group.streams  # what a FilterLogEvents walking the streams holds
+backend.create_log_stream("g", "b")
+backend.delete_log_stream("g", "a")
+print(sorted(seen), sorted(group.streams))
+for call, error in ((lambda: backend.create_log_stream("g", "b"), ResourceAlreadyExistsException),
+                    (lambda: backend.delete_log_stream("g", "a"), ResourceNotFoundException)):
+    try:
+        call()
+    except error:
+        print(error.__name__)
+"""
+
+
+def test_streams_come_and_go_without_changing_what_a_reader_walks() -> None:
+    # The expirer deletes and the shipper creates streams while FilterLogEvents walks them in another
+    # thread: a dict changed under a walk is a RuntimeError (a 500); a replaced one is not.
+    found = subprocess.run(
+        [sys.executable, "-c", _STREAMS_REPLACED], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert found.stdout.split("\n")[:3] == [
+        "['a'] ['b']",
+        "ResourceAlreadyExistsException",
+        "ResourceNotFoundException",
+    ]

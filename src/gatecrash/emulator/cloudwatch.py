@@ -668,6 +668,7 @@ def _install_stream_time_ranges() -> None:
     from typing import Any
 
     from moto.logs import models
+    from moto.logs.exceptions import ResourceAlreadyExistsException, ResourceNotFoundException
 
     stream_class = models.LogStream
     put_log_events, filter_log_events = stream_class.put_log_events, stream_class.filter_log_events
@@ -697,6 +698,27 @@ def _install_stream_time_ranges() -> None:
             self.first_event_timestamp = min((e.timestamp for e in self.events), default=None)
             self.last_event_timestamp = max((e.timestamp for e in self.events), default=None)
 
+    # Streams now come and go while other threads read them (the expirer deletes, the shipper creates,
+    # FilterLogEvents and DescribeLogStreams walk `group.streams`): both replace the dict rather than
+    # change it, each copy made in one C call, so a walk never sees it change size.
+    group_class = models.LogGroup
+
+    def copying_create_log_stream(self: Any, log_stream_name: str) -> None:
+        if log_stream_name in self.streams:
+            raise ResourceAlreadyExistsException()
+        streams = dict(self.streams)
+        streams[log_stream_name] = stream_class(log_group=self, name=log_stream_name)
+        self.streams = streams
+
+    def copying_delete_log_stream(self: Any, log_stream_name: str) -> None:
+        if log_stream_name not in self.streams:
+            raise ResourceNotFoundException()
+        streams = dict(self.streams)
+        del streams[log_stream_name]
+        self.streams = streams
+
+    group_class.create_log_stream = copying_create_log_stream  # type: ignore[method-assign]
+    group_class.delete_log_stream = copying_delete_log_stream  # type: ignore[method-assign]
     stream_class.put_log_events = ranged_put_log_events  # type: ignore[method-assign]
     stream_class.filter_log_events = ranged_filter_log_events  # type: ignore[method-assign]
     stream_class._update = ranged_update  # type: ignore[method-assign]
