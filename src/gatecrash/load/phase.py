@@ -20,6 +20,7 @@ from gatecrash.load.limits import ConfiguredLimit, aws_plan_limit, aws_stage_lim
 from gatecrash.load.live import LiveSecond
 from gatecrash.load.logs import LogSummary, summarise
 from gatecrash.load.records import LoadRecord, Second, per_second, status_mix
+from gatecrash.load.scrub import scrub_kept_files, scrubbed_outcome
 from gatecrash.load.verify import (
     AWS_TOLERANCE,
     EMULATOR_TOLERANCE,
@@ -31,10 +32,11 @@ from gatecrash.load.verify import (
     throttle_checks,
     verdict,
 )
+from gatecrash.runner import redact
 from gatecrash.runner.fire import StepRecord
 from gatecrash.runner.record import Observation, SentRequest
 from gatecrash.runner.verdict import StepResult, Verdict
-from gatecrash.scenario.model import AuthKind, LimitSource, LoadPhase, MixEntry
+from gatecrash.scenario.model import AuthKind, CredentialKind, LimitSource, LoadPhase, MixEntry
 from gatecrash.target import LiveTarget
 
 SAMPLES_PER_ANSWER = 3  # exchanges kept per (status, error type) for the report's table
@@ -93,7 +95,15 @@ def run_load(
     progress = options.progress
     live = partial(progress, phase) if progress is not None else None
     tag = f"{run_id}/{phase.name}"
-    run = run_phase(phase, target.base_url, target.region, secrets, tag, options.engine, work_dir, live)
+    secrets = with_phase_tokens(phase, secrets)
+    # The run's secrets as its ledger holds them, and the tokens minted for the phase: whatever the
+    # phase keeps is scrubbed of them (scrub.py).
+    ledger = redact.Ledger(secrets.values())
+    try:
+        run = run_phase(phase, target.base_url, target.region, secrets, tag, options.engine, work_dir, live)
+    finally:
+        if work_dir is not None:
+            scrub_kept_files(work_dir, ledger.scrub)
     records = run.records
     fits = _fits(phase, records, target, secrets) if phase.expect_throttle is not None else ()
     checks = [*status_checks(phase, records), health_check(phase, records, run.stopped)]
@@ -102,11 +112,28 @@ def run_load(
     if logs is not None:
         checks.append(cause_check(mode.statuses, mode.response_type, logs))
     confirmed = logs is not None and logs.found == logs.wanted and logs.wanted > 0
-    outcome = _outcome(phase, run, fits, checks, logs)
+    outcome = scrubbed_outcome(_outcome(phase, run, fits, checks, logs), ledger.scrub)
     result_verdict, reason = verdict(checks, confirmed)
     cause = _cause(logs, mode)
-    record = StepRecord(phase, _samples(phase, records))
-    return StepResult(record, mode, result_verdict, reason, cause, logs.evidence if logs else ()), outcome
+    record = StepRecord(phase, _samples(phase, records, ledger.scrub))
+    evidence = outcome.logs.evidence if outcome.logs else ()
+    return StepResult(record, mode, result_verdict, ledger.scrub(reason), cause, evidence), outcome
+
+
+def with_phase_tokens(phase: LoadPhase, secrets: Secrets) -> Secrets:
+    """`secrets` with one valid token minted for each emulator-token credential the phase sends as a JWT.
+
+    A probe mints a token per request (runner/build.py); a phase's locust processes send one token, given
+    them through their environment like any other secret (engine.py), so it is minted here, once."""
+    minted: dict[str, str] = {}
+    for entry in phase.mix:
+        credential = entry.request.auth.credential
+        if entry.request.auth.kind is not AuthKind.JWT or credential is None or credential in secrets.strings:
+            continue
+        reference = secrets.references.get(credential)
+        if reference is not None and reference.kind is CredentialKind.EMULATOR_TOKEN and secrets.mint is not None:
+            minted[credential] = secrets.mint(reference, None)
+    return replace(secrets, strings={**secrets.strings, **minted}) if minted else secrets
 
 
 def failed_load(phase: LoadPhase, mode: FailureMode, error: Exception) -> StepResult:
@@ -261,7 +288,7 @@ def _cause(logs: LogSummary | None, mode: FailureMode) -> str | None:
     )
 
 
-def _samples(phase: LoadPhase, records: Sequence[LoadRecord]) -> tuple[Observation, ...]:
+def _samples(phase: LoadPhase, records: Sequence[LoadRecord], scrub: Callable[[str], str]) -> tuple[Observation, ...]:
     """A few exchanges per kind of answer, for the report's table: the first of each."""
     kept: dict[tuple[int | None, str | None], int] = {}
     samples = []
@@ -279,7 +306,15 @@ def _samples(phase: LoadPhase, records: Sequence[LoadRecord]) -> tuple[Observati
         )
         samples.append(
             Observation(
-                phase.name, record.arrival, sent, record.sent, record.received, record.status, headers, "", record.error
+                phase.name,
+                record.arrival,
+                sent,
+                record.sent,
+                record.received,
+                record.status,
+                headers,
+                "",
+                scrub(record.error) if record.error is not None else None,
             )
         )
     return tuple(samples)
