@@ -1,9 +1,10 @@
 """What a local handler's exception becomes: Lambda's error payload with the function's own frames.
 
 Lambda's Python runtime (aws-lambda-python-runtime-interface-client, awslambdaric/bootstrap.py,
-handle_event_request and make_error) answers an unhandled exception with `errorMessage`, `errorType` and
-`stackTrace`, the latter `traceback.format_list` of the function's frames once the runtime's own are
-dropped: `  File "/var/task/handler.py", line 3, in handler\\n    raise ...\\n`.
+handle_event_request and make_error) answers an unhandled exception with `errorMessage`, `errorType`,
+`requestId` (the invocation's id; recorded in LocalStack's AWS-validated test_apigateway_lambda.snapshot.json,
+test_lambda_selection_patterns) and `stackTrace`, the latter `traceback.format_list` of the function's
+frames once the runtime's own are dropped: `  File "/var/task/handler.py", line 3, in handler\\n    raise ...\\n`.
 """
 
 from __future__ import annotations
@@ -45,7 +46,8 @@ def test_the_stack_trace_holds_the_functions_frames_and_none_of_the_emulators(tm
         runtime.close()
     assert invocation.outcome is Outcome.FUNCTION_ERROR
     payload = json.loads(invocation.payload)
-    assert list(payload) == ["errorMessage", "errorType", "stackTrace"]
+    assert list(payload) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert payload["requestId"] == invocation.request_id
     assert (payload["errorMessage"], payload["errorType"]) == ("bad order: o-1", "ValueError")
     assert payload["stackTrace"] == [
         f'  File "{path}", line 5, in handler\n    return helper(event)\n',
@@ -78,3 +80,17 @@ def test_a_non_proxy_error_body_carries_only_the_functions_frames(emulator: Any,
         f'  File "{path}", line 2, in helper',
     ]
     assert not any("gatecrash" in frame for frame in stack)
+
+
+def test_a_handler_that_cannot_be_loaded_fails_at_startup_without_a_request_id(tmp_path: Path) -> None:
+    # Recorded from AWS (LocalStack's test_lambda.snapshot.json, test_lambda_runtime_error): a function that
+    # fails as it starts answers with `"requestId": ""`, the runtime having no invocation yet.
+    function = LambdaFunction(name="gone", handler=f"missing_{uuid.uuid4().hex[:8]}:handler")
+    runtime = LambdaRuntime({"gone": function}, (str(tmp_path),))
+    try:
+        invocation = asyncio.run(runtime.invoke("gone", "arn:aws:lambda:us-east-1:123456789012:function:gone", {}))
+    finally:
+        runtime.close()
+    payload = json.loads(invocation.payload)
+    assert list(payload) == ["errorMessage", "errorType", "requestId", "stackTrace"]
+    assert (payload["errorType"], payload["requestId"]) == ("Runtime.ImportModuleError", "")

@@ -2,7 +2,7 @@
 
 The handler gets `(event, context)` with a Lambda-shaped context object; what it returns is
 serialised to JSON as Lambda does, and what it raises becomes Lambda's error payload
-(`errorMessage`, `errorType`, `stackTrace`) with the `X-Amz-Function-Error: Unhandled` header.
+(`errorMessage`, `errorType`, `requestId`, `stackTrace`) with the `X-Amz-Function-Error: Unhandled` header.
 A handler that runs past its configured timeout is reported the way Lambda reports it:
 `<timestamp> <request id> Task timed out after N.NN seconds` (Python runtime's message).
 
@@ -133,8 +133,13 @@ def function_stack(exc: BaseException) -> list[str]:
     return traceback.format_list(frames)
 
 
-def _error_payload(error_message: str, error_type: str, stack: list[str]) -> bytes:
-    return json.dumps({"errorMessage": error_message, "errorType": error_type, "stackTrace": stack}).encode()
+def _error_payload(error_message: str, error_type: str, request_id: str, stack: list[str]) -> bytes:
+    """Lambda's Python runtime's error payload, its keys in its order: `requestId` is the invocation's id,
+    or "" for a failure while the function starts (recorded from AWS: LocalStack's AWS-validated snapshots,
+    test_apigateway_lambda.snapshot.json test_lambda_selection_patterns, `requestId` between `errorType` and
+    `stackTrace`; test_lambda.snapshot.json test_lambda_runtime_error, `"requestId": ""` at startup)."""
+    payload = {"errorMessage": error_message, "errorType": error_type, "requestId": request_id, "stackTrace": stack}
+    return json.dumps(payload).encode()
 
 
 def unreserved_concurrency(functions: Mapping[str, LambdaFunction]) -> int:
@@ -199,8 +204,9 @@ class LambdaRuntime:
                 if error_type.endswith("ImportModuleError")
                 else f"Handler '{attribute}' missing on module '{module_name}'"
             )
+            # The runtime loads the handler when the function starts, before any invocation: no request id.
             resolved = Invocation(
-                Outcome.FUNCTION_ERROR, request_id, _error_payload(message, error_type, []), 0, message
+                Outcome.FUNCTION_ERROR, request_id, _error_payload(message, error_type, "", []), 0, message
             )
         self._handlers[function.name] = resolved
         return resolved
@@ -263,9 +269,9 @@ def _run_handler(handler: Handler, event: dict[str, Any], context: LambdaContext
     try:
         result = handler(event, context)
     except Exception as exc:
-        return _error_payload(str(exc), type(exc).__name__, function_stack(exc)), str(exc)
+        return _error_payload(str(exc), type(exc).__name__, context.aws_request_id, function_stack(exc)), str(exc)
     try:
         return json.dumps(result).encode(), None
     except (TypeError, ValueError) as exc:
         message = f"Unable to marshal response: {exc}"
-        return _error_payload(message, "Runtime.MarshalError", []), message
+        return _error_payload(message, "Runtime.MarshalError", context.aws_request_id, []), message
