@@ -148,7 +148,8 @@ class _Cycle(RequestResponseCycle):
 
     def _head(self, status: int, headers: list[tuple[bytes, bytes]]) -> bytes:
         """h11's Response with `_clean_up_response_headers_for_sending`, for an HTTP/1.1 request."""
-        lowered = [_lower_name(name) for name, _ in headers]
+        known = _NAMES.get
+        lowered = [known(name) or _lower_name(name) for name, _ in headers]
         values = b"\n" + b"\n".join([value for _, value in headers]) + b"\n"
         if values.count(b"\n") != len(headers) + 1 or _BAD_VALUES.search(values):
             return self._framed_head(status, headers)  # which says which value h11 refuses
@@ -396,7 +397,9 @@ class FastDoor(HttpToolsProtocol):
         size = len(method) + len(url) + _REQUEST_LINE_FIXED + self._header_bytes
         if self.parser.get_http_version() != "1.1" or size > self.limits.max_head_bytes or method == b"CONNECT":
             raise _NotPlain
-        if not self._message_start().startswith(method + b" " + url + b" HTTP/1.1\r\n"):
+        alone = self._begun == 1 and not self._completed and self._read_head is None and not self._read_body_left
+        start = self._read if alone else self._message_start()  # the usual read: one whole request
+        if not start.startswith(method + b" " + url + b" HTTP/1.1\r\n"):
             raise _NotPlain  # httptools takes runs of spaces between the request line's parts; h11 does not
         keep_alive, expect_continue, length = self._check_plain(url)
         self._in_head = False
