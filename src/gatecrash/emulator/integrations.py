@@ -316,12 +316,13 @@ class IntegrationRunner:
     def _lambda_refused(self, exchange: Exchange, invocation: Invocation) -> Result | None:
         """Lambda's refusals of the invoke itself (the function never ran), or None."""
         if invocation.outcome is Outcome.NOT_PERMITTED:
-            return internal_error(
-                "INTEGRATION_FAILURE",
-                "Execution failed due to configuration error: Invalid permissions on Lambda function",
-                exchange,
-                status=500,
+            # A real access record of a refused invoke (sal-blog.com/iam-api-gateway-500error, in
+            # tests/diagnose_corpus) shows error.responseType API_CONFIGURATION_ERROR and this line as
+            # integration.error; no AWS document says which type it is, so the recording decides.
+            exchange.integration_error = (
+                "Execution failed due to configuration error: Invalid permissions on Lambda function"
             )
+            return internal_error("API_CONFIGURATION_ERROR", exchange.integration_error, exchange, status=500)
         if invocation.outcome in (Outcome.THROTTLED, Outcome.NOT_FOUND):
             exchange.write(
                 f"Lambda invocation failed with status: {invocation.status}. Lambda request id: {invocation.request_id}"
