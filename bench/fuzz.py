@@ -14,6 +14,9 @@ run as a child process so that its stderr can be read. Counted:
   out, against before the first (and whether it still answers a plain request).
 `CLI_CASES` is the list of command-line bad-input cases (bad arguments, files, YAML): each runs
 `gatecrash` in a child process, counted as a traceback, a hang, or an exit code other than its own.
+Caps cases (bench/fuzz_caps.py): `gatecrash run` and `gatecrash canary --once --retries N` against a
+loopback emulator whose backend counts what it gets, with rate phases, slow answers and a SIGINT; what
+the backend got and the gateway logged, against max-requests and max-duration ("caps never exceeded").
 Bounded in count (a fixed list, seeded random garbage) and in time (`--max-seconds`); loopback only.
 Exit status 1 when any count is not zero.
 """
@@ -34,6 +37,14 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
+
+from fuzz_caps import (  # type: ignore[import-not-found]  # bench/fuzz_caps.py, beside this file
+    CAPS_CASES,
+    CASE_BOUND_S,
+    CapsResult,
+    counting_stack,
+    run_caps_case,
+)
 
 ROOT = Path(__file__).resolve().parent.parent
 GATECRASH = ROOT / ".venv" / "bin" / "gatecrash"
@@ -525,13 +536,39 @@ def main() -> int:
             continue
         run_cli_case(cli_case, tally)
         cli_run += 1
+    caps_results: list[CapsResult] = []
+    with tempfile.TemporaryDirectory(prefix="gatecrash-fuzz-caps-") as temp, counting_stack(Path(temp)) as stack:
+        for caps_case in CAPS_CASES:
+            if time.monotonic() - started > args.max_seconds:
+                skipped += 1
+                continue
+            result = run_caps_case(stack, caps_case, Path(temp))
+            caps_results.append(result)
+            for broken in result.exceeded():
+                tally.add("caps exceeded", f"{caps_case.name}: {broken}")
+            if result.traceback:
+                tally.add("tracebacks", f"caps {caps_case.name}")
+            if result.hung:
+                tally.add("hangs", f"caps {caps_case.name}: no exit within {CASE_BOUND_S:g} s")
 
-    print(f"fuzz: {run} raw-socket cases, {cli_run} command-line cases in {time.monotonic() - started:.1f} s")
+    print(
+        f"fuzz: {run} raw-socket cases, {cli_run} command-line cases, {len(caps_results)} caps cases "
+        f"in {time.monotonic() - started:.1f} s"
+    )
     if skipped:
         print(f"  skipped past --max-seconds: {skipped}")
     print(f"  file descriptors {before[0]} -> {after[0]}, threads {before[1]} -> {after[1]}")
     for kind in ("tracebacks", "hangs", "faults", "unanswered", "wrong answers", "leaks", "wrong exit"):
         print(f"  {kind:<11} {tally.counts[kind]}")
+    for result in caps_results:
+        signalled = "" if result.after_signal is None else f", {result.after_signal} after the SIGINT"
+        print(
+            f"    {result.case.name}: backend {result.backend}, gateway {result.gateway} "
+            f"of max-requests {result.case.max_requests}; {result.span_s:.1f} s of max-duration "
+            f"{result.case.max_duration_s:g} s{signalled}"
+        )
+    exceeded = tally.counts["caps exceeded"]
+    print("  caps never exceeded" if exceeded == 0 and caps_results else f"  caps exceeded {exceeded}")
     for note in tally.notes:
         print(f"  - {note}")
     return 1 if sum(tally.counts.values()) or skipped else 0
