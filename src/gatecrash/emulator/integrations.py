@@ -382,7 +382,8 @@ class IntegrationRunner:
     # -- HTTP and HTTP_PROXY ------------------------------------------------------------------
 
     def _mapped(self, exchange: Exchange, integration: Integration, location: str) -> dict[str, str]:
-        """`integration.request.<location>.X` values from method request, stage variables or literals."""
+        """`integration.request.<location>.X` values from method request, stage variables or literals;
+        then, for an HTTP integration, what its request template set in `$context.requestOverride.<location>`."""
         prefix = f"integration.request.{location}."
         mapped: dict[str, str] = {}
         for target, source in integration.request_parameters.items():
@@ -390,6 +391,8 @@ class IntegrationRunner:
                 value = _source_value(source, exchange, self._stage)
                 if value is not None:
                     mapped[target.removeprefix(prefix)] = value
+        if integration.type is IntegrationType.HTTP and _sets_request_override(integration):
+            _apply_request_override(mapped, exchange.overrides()["requestOverride"][location], location == "header")
         return mapped
 
     def _target(self, exchange: Exchange, integration: Integration) -> tuple[str, list[tuple[str, str]]]:
@@ -647,6 +650,26 @@ def _not_post(integration: Integration) -> bool:
     even with INTEGRATION_FAILURE customised without a status (recorded: LocalStack
     test_lambda_aws_proxy_integration_non_post_method); no execution line is known for it."""
     return (integration.http_method or "POST").upper() != "POST"
+
+
+def _sets_request_override(integration: Integration) -> bool:
+    """Whether a request template may set `$context.requestOverride` (else its maps are never made)."""
+    return any("requestOverride" in template for template in integration.request_templates.values() if template)
+
+
+def _apply_request_override(mapped: dict[str, str], override: Mapping[str, Any], headers: bool) -> None:
+    """AWS docs "Override your API's request and response parameters and status codes": overrides come
+    "after standard API Gateway mappings have been applied", so one replaces a mapped parameter of its name
+    (a header's name in any case). A list is a multi-value header; the guide's Example 2 logs
+    `multivalueheader=pets,header1Valheader2Val` for `[$header1Override, $header3Value]`."""
+    for name, value in override.items():
+        if value is None:
+            continue
+        text = ",".join(str(item) for item in value) if isinstance(value, list) else str(value)
+        if headers:
+            for present in [key for key in mapped if key.lower() == str(name).lower()]:
+                del mapped[present]
+        mapped[str(name)] = text
 
 
 def _overridden(exchange: Exchange, response: MethodResponse) -> MethodResponse:
