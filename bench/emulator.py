@@ -34,6 +34,7 @@ import boto3
 import httpx
 
 from gatecrash.emulator.cloudwatch import LocalLogsServer
+from procs import children, free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
 
 EMULATOR_CPU, LOAD_CPU = 0, 1
 LAMBDA_URI = (
@@ -119,21 +120,6 @@ def plain(event, context):
 def pin(pid: int, cpu: int) -> None:
     if hasattr(os, "sched_setaffinity"):
         os.sched_setaffinity(pid, {cpu})
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        text = (task / "children").read_text().split()
-        found.extend(int(child) for child in text)
-    return found
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:

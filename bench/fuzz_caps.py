@@ -17,7 +17,6 @@ from __future__ import annotations
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -26,6 +25,8 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
+
+from procs import free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
 
 ROOT = Path(__file__).resolve().parent.parent
 GATECRASH = ROOT / ".venv" / "bin" / "gatecrash"
@@ -132,13 +133,6 @@ class CapsResult:
         return broken
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 def _environment(logs_port: int) -> dict[str, str]:
     """AWS calls (logs, metrics) go to the local logs server only, with throwaway keys."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("AWS_") and not k.startswith("GATECRASH_")}
@@ -177,7 +171,7 @@ class Stack:
 def counting_stack(folder: Path) -> Iterator[Stack]:
     """The counting backend and an emulator in front of it, each a child process on loopback."""
     count_file = folder / "counts.txt"
-    backend_port, port, logs_port = _free_port(), _free_port(), _free_port()
+    backend_port, port, logs_port = free_port(), free_port(), free_port()
     backend = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "--app-dir", str(COUNTING), "backend:app"]
         + ["--host", "127.0.0.1", "--port", str(backend_port), "--log-level", "warning"],

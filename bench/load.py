@@ -37,6 +37,7 @@ from typing import cast
 from gatecrash.credentials import Secrets
 from gatecrash.load.engine import EngineOptions, run_phase
 from gatecrash.scenario.model import LoadKind, LoadPhase, MixEntry, RateSegment, RequestSpec
+from procs import free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
 
 SERVER_CPU, LOAD_CPU = 0, 1
 RESPONSE = b"HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Type: text/plain\r\n\r\nok"
@@ -80,13 +81,6 @@ def serve(port: int) -> None:
     loop = asyncio.new_event_loop()
     server = loop.run_until_complete(loop.create_server(_Answer, "127.0.0.1", port, backlog=1024))
     loop.run_until_complete(server.serve_forever())
-
-
-def free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 def wait_for(port: int) -> None:

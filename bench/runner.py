@@ -33,6 +33,7 @@ from gatecrash.runner.burst import release
 from gatecrash.runner.fire import Runner
 from gatecrash.scenario.model import EmulatorTarget, Limits, Probe, RequestSpec, Scenario
 from gatecrash.target import LiveTarget
+from procs import free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
 
 CLIENT_CPU, SERVER_CPU = 0, 1
 ENDPOINT = """
@@ -43,13 +44,6 @@ async def app(scope, receive, send):
                 "headers": [(b"content-type", b"text/plain"), (b"content-length", b"2")]})
     await send({"type": "http.response.body", "body": b"ok"})
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def wait_for_port(port: int) -> None:

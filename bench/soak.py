@@ -21,7 +21,6 @@ import argparse
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import tempfile
@@ -34,6 +33,7 @@ import boto3
 
 from gatecrash.correlate.fetch import LogLocation, events_in_window
 from gatecrash.settings import parse_duration
+from procs import children, free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
 
 API = """
 openapi: 3.0.1
@@ -69,25 +69,11 @@ class Sample:
     lag_s: float  # how far the newest stored execution-log event is behind the clock
 
 
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
 def rss_mb(pid: int) -> float:
     for line in Path(f"/proc/{pid}/status").read_text().splitlines():
         if line.startswith("VmRSS:"):
             return int(line.split()[1]) / 1024
     return 0.0
-
-
-def children(pid: int) -> list[int]:
-    found: list[int] = []
-    for task in Path(f"/proc/{pid}/task").iterdir():
-        found.extend(int(child) for child in (task / "children").read_text().split())
-    return found
 
 
 def role_of(pid: int) -> str:
