@@ -120,6 +120,7 @@ def test_a_schedule_stops_at_its_hourly_ceiling_and_a_signal_ends_it(tmp_path: P
     finally:
         if process.poll() is None:
             process.kill()
+            process.communicate(timeout=30)
     assert code == 0, output
     assert counted(count_file) == 8
     runs = History(tmp_path / "history").runs()

@@ -4,6 +4,9 @@ what a run leaves pending is stored with it and read back against the scenario."
 from __future__ import annotations
 
 import sqlite3
+import subprocess
+import sys
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
@@ -70,3 +73,34 @@ def test_an_old_history_migrates_keeping_its_runs_and_pending_round_trips(canary
     # The next completed run replaces it; with nothing left pending, nothing stays.
     history.record(CanaryRun(3, scenario.name, finished, 1.0, RunStatus.COMPLETED), None)
     assert history.pending(scenario, catalogue) is None
+
+
+def test_processes_opening_a_new_history_at_once_migrate_it_once(tmp_path: Path) -> None:
+    # A canary creates its history while `gatecrash canary --status` (or a test) opens it: each
+    # opener must find the file either untouched or current, never apply a step twice.
+    script = (
+        "import sys, time\n"
+        "from pathlib import Path\n"
+        "from gatecrash.canary.history import History\n"
+        "start = float(sys.argv[2])\n"
+        "time.sleep(max(0.0, start - time.time()))\n"
+        "print(len(History(Path(sys.argv[1])).runs()))\n"
+    )
+    for attempt in range(3):
+        directory = tmp_path / f"history-{attempt}"
+        start = time.time() + 1.5
+        openers = [
+            subprocess.Popen(
+                [sys.executable, "-c", script, str(directory), str(start)],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.PIPE,
+                text=True,
+            )
+            for _ in range(6)
+        ]
+        for opener in openers:
+            out, err = opener.communicate(timeout=60)
+            assert opener.returncode == 0, err
+            assert out.strip() == "0"
+        with sqlite3.connect(directory / FILE_NAME) as connection:
+            assert connection.execute("PRAGMA user_version").fetchone() == (SCHEMA_VERSION,)

@@ -61,6 +61,7 @@ def _signalled_mid_run(canary_dir: Path, signals: list[signal.Signals], *flags: 
     finally:
         if process.poll() is None:
             process.kill()
+            process.communicate(timeout=30)  # reaps it and closes its pipe: no leak into later tests
     assert process.returncode == 0, output.decode()
     return output.decode()
 

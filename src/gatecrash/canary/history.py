@@ -83,7 +83,7 @@ class History:
         self.path = directory / FILE_NAME
         make_folder(directory, "--history")
         try:
-            with closing(sqlite3.connect(self.path, timeout=10.0)) as connection:
+            with closing(sqlite3.connect(self.path, timeout=10.0, isolation_level=None)) as connection:
                 _migrate(connection)
         except sqlite3.DatabaseError as error:
             raise _unusable(self.path, str(error)) from None
@@ -239,7 +239,22 @@ _REQUIRED_COLUMNS = {
 
 
 def _migrate(connection: sqlite3.Connection) -> None:
-    """Brings the file to SCHEMA_VERSION, keeping every run (each step only adds)."""
+    """Brings the file to SCHEMA_VERSION, keeping every run (each step only adds).
+
+    One IMMEDIATE transaction reads the version and applies the steps, so two processes opening a
+    new history at once (a canary and a reader) cannot both apply a step: the second waits, then
+    finds the file current. `executescript` would commit midway, hence one statement at a time.
+    """
+    connection.execute("BEGIN IMMEDIATE")
+    try:
+        _migrate_locked(connection)
+    except BaseException:
+        connection.execute("ROLLBACK")
+        raise
+    connection.execute("COMMIT")
+
+
+def _migrate_locked(connection: sqlite3.Connection) -> None:
     (version,) = connection.execute("PRAGMA user_version").fetchone()
     if int(version) > SCHEMA_VERSION:
         raise sqlite3.DatabaseError(
@@ -250,7 +265,9 @@ def _migrate(connection: sqlite3.Connection) -> None:
         if columns and not required <= columns:
             raise sqlite3.DatabaseError(f"its {table} table lacks {', '.join(sorted(required - columns))}")
     for number in range(int(version), SCHEMA_VERSION):
-        connection.executescript(_MIGRATIONS[number])
+        for statement in _MIGRATIONS[number].split(";"):
+            if statement.strip():
+                connection.execute(statement)
         connection.execute(f"PRAGMA user_version = {number + 1}")
 
 
