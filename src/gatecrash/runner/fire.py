@@ -107,11 +107,16 @@ class Runner:
         return wire
 
     def _sent(self, wire: WireRequest) -> SentRequest:
-        url = httpx.URL(wire.url)
-        query = redact.query(url.params.multi_items())
-        shown = str(url.copy_with(params=query)) if query else wire.url
+        # Without a query there is nothing to redact in a URL, and parsing one costs about 10 µs a request.
+        shown = wire.url if "?" not in wire.url else self._redacted_url(wire.url)
         body = self.ledger.excerpt(wire.body, BODY_EXCERPT)
         return SentRequest(wire.method, shown, self._headers(wire.headers), body, len(wire.body))
+
+    @staticmethod
+    def _redacted_url(sent: str) -> str:
+        url = httpx.URL(sent)
+        query = redact.query(url.params.multi_items())
+        return str(url.copy_with(params=query)) if query else sent
 
     def _headers(self, pairs: Iterable[tuple[str, str]]) -> tuple[tuple[str, str], ...]:
         """Headers as a report may show them: secret ones masked by name, any secret value scrubbed."""
