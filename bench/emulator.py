@@ -34,7 +34,13 @@ import boto3
 import httpx
 
 from gatecrash.emulator.cloudwatch import LocalLogsServer
-from procs import children, free_port  # type: ignore[import-not-found]  # bench/procs.py, beside this file
+from procs import (  # type: ignore[import-not-found]  # bench/procs.py, beside this file
+    children,
+    cpu_seconds,
+    free_port,
+    pin_tree,
+    tree_cpu_seconds,
+)
 
 EMULATOR_CPU, LOAD_CPU = 0, 1
 LAMBDA_URI = (
@@ -117,9 +123,26 @@ def plain(event, context):
 """
 
 
+# The reference issue 17 measures against: a bare Starlette app on uvicorn (uvloop, httptools, no
+# access log), answering the MOCK route's body.
+STARLETTE = """
+import sys
+import uvicorn
+from starlette.applications import Starlette
+from starlette.responses import JSONResponse
+from starlette.routing import Route
+
+async def ok(request):
+    return JSONResponse({"ok": True})
+
+app = Starlette(routes=[Route("/bench/mock", ok)])
+uvicorn.run(app, host="127.0.0.1", port=int(sys.argv[1]), loop="uvloop", http="httptools",
+            access_log=False, log_level="warning")
+"""
+
+
 def pin(pid: int, cpu: int) -> None:
-    if hasattr(os, "sched_setaffinity"):
-        os.sched_setaffinity(pid, {cpu})
+    pin_tree(pid, cpu)
 
 
 def wait_for_port(port: int, timeout: float = 30.0) -> None:
@@ -131,12 +154,6 @@ def wait_for_port(port: int, timeout: float = 30.0) -> None:
         except OSError:
             time.sleep(0.05)
     raise SystemExit(f"the emulator did not listen on {port} within {timeout} s")
-
-
-def cpu_seconds(pid: int) -> float:
-    """User plus system CPU of one process, all its threads, so far (its children not included)."""
-    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def wrk(url: str, seconds: int, connections: int) -> tuple[float, int]:
@@ -244,13 +261,43 @@ def server_span(client: Any, group: str, resource_path: str) -> float:
     return (max(stamps) - min(stamps)) / 1000
 
 
+def starlette_reference(work: Path, seconds: int, connections: int) -> float:
+    """CPU per request of the bare Starlette app (pinned like the emulator) under the same wrk."""
+    (work / "reference.py").write_text(STARLETTE)
+    port = free_port()
+    server = subprocess.Popen(
+        ["taskset", "-c", str(EMULATOR_CPU), sys.executable, str(work / "reference.py"), str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        wait_for_port(port)
+        pin(server.pid, EMULATOR_CPU)
+        httpx.get(f"http://127.0.0.1:{port}/bench/mock")
+        before = cpu_seconds(server.pid)
+        rate, total = wrk(f"http://127.0.0.1:{port}/bench/mock", seconds, connections)
+        cpu = cpu_seconds(server.pid) - before
+    finally:
+        server.terminate()
+        server.wait(10)
+    print(f"bare Starlette: {rate:,.0f} requests/s; CPU {1e6 * cpu / total:,.1f} µs a request")
+    return float(cpu / total)
+
+
+ROUTES = ("mock", "lambda", "nonproxy", "templated?q=cats")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=32)
+    parser.add_argument("--routes", default=",".join(route.split("?")[0] for route in ROUTES))
+    parser.add_argument("--rounds", type=int, default=1, help="reference and routes, this many times in turn")
+    parser.add_argument("--no-bucket", action="store_true", help="skip the token-bucket run")
     args = parser.parse_args()
     if shutil.which("wrk") is None or shutil.which("taskset") is None:
         raise SystemExit("needs wrk and taskset: apt-get install wrk util-linux")
+    chosen = [route for route in ROUTES if route.split("?")[0] in args.routes.split(",")]
     pin(os.getpid(), LOAD_CPU)
     work = Path(tempfile.mkdtemp(prefix="gatecrash-bench-"))
     (work / "api.yaml").write_text(API)
@@ -258,8 +305,6 @@ def main() -> None:
     (work / "bench_handlers.py").write_text(HANDLERS)
     with LocalLogsServer() as logs:
         pin(logs.pid, LOAD_CPU)
-        for child in children(logs.pid):
-            pin(child, LOAD_CPU)
         client = boto3.client(
             "logs",
             endpoint_url=logs.endpoint_url,
@@ -290,7 +335,9 @@ def main() -> None:
         )
         try:
             wait_for_port(port)
-            for child in children(emulator.pid):  # the log shipper runs beside the load, not the emulator
+            pin(emulator.pid, EMULATOR_CPU)
+            shippers = children(emulator.pid)
+            for child in shippers:  # the log shipper runs beside the load, not the emulator
                 pin(child, LOAD_CPU)
             base = f"http://127.0.0.1:{port}/bench"
             httpx.get(base + "/mock")
@@ -299,39 +346,61 @@ def main() -> None:
             templated = httpx.get(base + "/templated?q=cats")
             if templated.status_code != 200 or templated.json()["q"] != "cats":
                 raise SystemExit(f"the templated route answered {templated.status_code}: {templated.text}")
+            # Threads made since the first pinning (the Lambda workers, the moto server's) inherit
+            # their creator's CPU; pin everything again now that they exist.
+            pin(emulator.pid, EMULATOR_CPU)
+            for child in shippers:
+                pin(child, LOAD_CPU)
+            pin(logs.pid, LOAD_CPU)
             access_group = "API-Gateway-Access-Logs_benchapi01/bench"
-            print(f"emulator pid {emulator.pid} on CPU {EMULATOR_CPU}; wrk, moto and the log shipper on CPU {LOAD_CPU}")
+            print(
+                f"emulator pid {emulator.pid} on CPU {EMULATOR_CPU} (every thread); wrk, moto and the log "
+                f"shipper on CPU {LOAD_CPU} (every thread)"
+            )
             print(f"load average before the run: {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
             delivered_before = 4
             rates: dict[str, float] = {}
-            for route in ("mock", "lambda", "nonproxy", "templated?q=cats"):
-                cpu_before = cpu_seconds(emulator.pid)
-                rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
-                cpu = cpu_seconds(emulator.pid) - cpu_before
-                rates[route.split("?")[0]] = rate
-                expected = delivered_before + total
-                found, lag = wait_for_events(client, access_group, expected)
+            for round_number in range(args.rounds):
+                reference = starlette_reference(work, args.seconds, args.connections)
+                for route in chosen:
+                    name = route.split("?")[0]
+                    emulator_before = cpu_seconds(emulator.pid)
+                    logs_before = tree_cpu_seconds(logs.pid) + sum(tree_cpu_seconds(s) for s in shippers)
+                    rate, total = wrk(f"{base}/{route}", args.seconds, args.connections)
+                    cpu = cpu_seconds(emulator.pid) - emulator_before
+                    expected = delivered_before + total
+                    found, lag = wait_for_events(client, access_group, expected)
+                    logs_cpu = tree_cpu_seconds(logs.pid) + sum(tree_cpu_seconds(s) for s in shippers) - logs_before
+                    rates[name] = rate
+                    print(
+                        f"{name:>9}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, "
+                        f"{args.connections} connections; emulator CPU {1e6 * cpu / total:,.0f} µs a request, "
+                        f"{100 * cpu / args.seconds:.0f}% of a core; log server + shipper "
+                        f"{1e6 * logs_cpu / total:,.0f} µs a request); access-log events stored "
+                        f"{found - delivered_before:,}/{total:,}, all stored {lag:.1f} s after the load ended"
+                    )
+                    print(
+                        f"{'':>9}  against bare Starlette per CPU: {reference * total / cpu:.2f}x (emulator), "
+                        f"{reference * total / (cpu + logs_cpu):.2f}x (with the log server and shipper)"
+                    )
+                    delivered_before = found
+                print(f"round {round_number + 1}: load average {' '.join(f'{load:.2f}' for load in os.getloadavg())}")
+            if {"mock", "templated", "nonproxy", "lambda"} <= rates.keys():
                 print(
-                    f"{route.split('?')[0]:>9}: {rate:,.0f} requests/s ({total:,} in {args.seconds} s, "
-                    f"{args.connections} connections; emulator CPU {1e6 * cpu / total:,.0f} µs a request, "
-                    f"{100 * cpu / args.seconds:.0f}% of a core); access-log events stored "
-                    f"{found - delivered_before:,}/{total:,}, all stored {lag:.1f} s after the load ended"
+                    f"non-proxy routes against MOCK: templated MOCK {rates['templated'] / rates['mock']:.2f}, "
+                    f"non-proxy Lambda {rates['nonproxy'] / rates['mock']:.2f} (AWS_PROXY Lambda "
+                    f"{rates['lambda'] / rates['mock']:.2f}: the invoke's thread hop is common to both Lambda routes)"
                 )
-                delivered_before = found
-            print(
-                f"non-proxy routes against MOCK: templated MOCK {rates['templated'] / rates['mock']:.2f}, "
-                f"non-proxy Lambda {rates['nonproxy'] / rates['mock']:.2f} (AWS_PROXY Lambda "
-                f"{rates['lambda'] / rates['mock']:.2f}: the invoke's thread hop is common to both Lambda routes)"
-            )
-            accepted, throttled = asyncio.run(offered_load(port, "/bench/limited", 300, 10))
-            found, _ = wait_for_events(client, access_group, delivered_before + accepted + throttled)
-            elapsed = server_span(client, access_group, "/limited")
-            formula = 200 + 100 * elapsed
-            print(
-                f"token bucket (100 rps, burst 200) under 300 rps for {elapsed:.2f} s: accepted {accepted}, "
-                f"throttled {throttled}; formula burst + rate x elapsed = {formula:.0f}; "
-                f"deviation {100 * (accepted - formula) / formula:+.2f}%"
-            )
+            if not args.no_bucket:
+                accepted, throttled = asyncio.run(offered_load(port, "/bench/limited", 300, 10))
+                found, _ = wait_for_events(client, access_group, delivered_before + accepted + throttled)
+                elapsed = server_span(client, access_group, "/limited")
+                formula = 200 + 100 * elapsed
+                print(
+                    f"token bucket (100 rps, burst 200) under 300 rps for {elapsed:.2f} s: accepted {accepted}, "
+                    f"throttled {throttled}; formula burst + rate x elapsed = {formula:.0f}; "
+                    f"deviation {100 * (accepted - formula) / formula:+.2f}%"
+                )
         finally:
             emulator.terminate()
             emulator.wait(10)

@@ -16,9 +16,7 @@ throttling: it answers before any line. `CHECKS` is that order, in one place.
 
 from __future__ import annotations
 
-import inspect
 import logging
-import os
 import time
 from collections.abc import Awaitable, Callable
 from typing import Any, Protocol
@@ -39,7 +37,6 @@ from gatecrash.emulator.usage import KeyOutcome, UsagePlans
 _log = logging.getLogger("gatecrash.emulator")
 # A check passes (None) or names the gateway response; a check that calls out (a Lambda
 # authorizer) is a coroutine function.
-Check = Callable[["Exchange"], "GatewayError | None | Awaitable[GatewayError | None]"]
 Scope = dict[str, Any]
 Receive = Callable[[], Awaitable[dict[str, Any]]]
 Send = Callable[[dict[str, Any]], Awaitable[None]]
@@ -89,13 +86,6 @@ class Emulator:
         self._access_format = (stage.access_log.format if stage.access_log else None) or accesslog.DEFAULT_FORMAT
         self._execution_stream = ids.log_stream_name()
         self._access_stream = ids.log_stream_name()
-        self.checks: tuple[Check, ...] = (
-            self._account_throttling,
-            self._authorize,
-            self._api_key,
-            self._start_execution,
-            self._validate,
-        )
 
     async def aclose(self) -> None:
         await self._integrations.aclose()
@@ -141,12 +131,19 @@ class Emulator:
 
     async def handle(self, exchange: Exchange) -> tuple[int, list[tuple[str, str]], bytes]:
         """Run one request through the gateway; returns status, headers and body."""
+        # The checks in AWS's order: routing, account throttling, authorization, API key and usage
+        # plan (with method throttling), then validation once execution has started. Authorization
+        # writes `Extended Request Id`; authorizer lines follow it, usage-plan lines come after.
         error = self._route(exchange)
-        for check in self.checks if error is None else ():
-            outcome = check(exchange)
-            error = await outcome if inspect.isawaitable(outcome) else outcome
-            if error is not None:
-                break
+        if error is None:
+            error = self._account_throttling(exchange)
+        if error is None:
+            error = await self._authorization.check(exchange)
+        if error is None:
+            error = self._api_key(exchange)
+        if error is None:
+            self._start_execution(exchange)
+            error = self._validate(exchange)
         trace = False
         if error is None:
             assert exchange.method is not None and exchange.method.integration is not None
@@ -201,10 +198,6 @@ class Emulator:
             )
             exchange.write("Method completed with status: 429")
         return GatewayError("THROTTLED")
-
-    async def _authorize(self, exchange: Exchange) -> GatewayError | None:
-        # Writes `Extended Request Id` (authorizer lines follow it, usage-plan lines come after).
-        return await self._authorization.check(exchange)
 
     def _api_key(self, exchange: Exchange) -> GatewayError | None:
         method = exchange.method
@@ -361,8 +354,13 @@ class Emulator:
         if log is not None and log.lines and exchange.method is not None:
             level = self.stage.method_setting(exchange.method.resource_path, exchange.method.http_method).logging_level
             if level is LoggingLevel.INFO or (level is LoggingLevel.ERROR and exchange.status >= 400):
-                for timestamp, line in log.lines:
-                    self._sink.emit(self._execution_group, self._execution_stream, timestamp, exchange.redact(line))
+                emit, group, stream = self._sink.emit, self._execution_group, self._execution_stream
+                if exchange.secrets:
+                    for timestamp, line in log.lines:
+                        emit(group, stream, timestamp, exchange.redact(line))
+                else:
+                    for timestamp, line in log.lines:
+                        emit(group, stream, timestamp, line)
         values = exchange.context_values(
             self.stage.rest_api_id, self.stage.stage_name, self.stage.account_id, redact=True
         )
@@ -436,7 +434,7 @@ def _exchange_from(scope: Scope, body: bytes) -> Exchange:
     if incoming and incoming.startswith("Root="):
         # A client's trace is continued (recorded: test_invocation_trace_id): whole when it names a
         # parent, else its root with a parent of the gateway's own.
-        exchange.trace_id = incoming if ";Parent=" in incoming else f"{incoming};Parent={os.urandom(8).hex()}"
+        exchange.trace_id = incoming if ";Parent=" in incoming else f"{incoming};Parent={ids.parent_id()}"
     return exchange
 
 

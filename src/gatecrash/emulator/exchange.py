@@ -117,9 +117,22 @@ class Exchange:
     def _authorizer_values(self) -> dict[str, Any]:
         # AWS docs, access logging variables: `$context.authorizer.<key>` is the stringified context
         # value, `.claims.<claim>` a Cognito claim; the named fields win over same-named context keys.
+        credential = self.iam_credential
+        if (
+            credential is None
+            and not self.authorizer_context
+            and not self.authorizer_claims
+            and self.authorizer_principal_id is None
+            and self.authorizer_status is None
+            and self.authorizer_error is None
+            and self.authorizer_latency is None
+            and self.authorizer_integration_status is None
+            and self.authorizer_integration_latency is None
+            and self.authorizer_request_id is None
+        ):
+            return {}  # no authorizer and no signature: every value below would be unset
         values: dict[str, Any] = {f"authorizer.{name}": value for name, value in self.authorizer_context.items()}
         values.update({f"authorizer.claims.{name}": value for name, value in self.authorizer_claims.items()})
-        credential = self.iam_credential
         values.update(
             {
                 "authorizer.principalId": self.authorizer_principal_id,
@@ -194,14 +207,18 @@ class Exchange:
             "integrationLatency": self.integration_latency,
             "integration.requestId": self.integration_request_id,
         }
-        values.update(self._authorizer_values())
+        authorizer = self._authorizer_values()
+        if authorizer:
+            values.update(authorizer)
         if self.error is not None:
             values["error.message"] = self.error.effective_message
             values["error.messageString"] = self.error.message_string()
             values["error.responseType"] = self.error.response_type
             values["error.validationErrorString"] = self.error.validation_error
-        shown = {name: str(value) for name, value in values.items() if value is not None}
-        return {name: self.redact(value) for name, value in shown.items()} if redact else shown
+        shown = {
+            name: value if value.__class__ is str else str(value) for name, value in values.items() if value is not None
+        }
+        return {name: self.redact(value) for name, value in shown.items()} if redact and self.secrets else shown
 
 
 @functools.lru_cache(maxsize=8)

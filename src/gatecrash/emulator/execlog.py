@@ -9,6 +9,8 @@ from __future__ import annotations
 import time
 from collections.abc import Iterable, Mapping
 
+_now = time.time
+
 # "Standard events are truncated at 1 KB; long values end ` [TRUNCATED]`" (AWS docs, execution logging).
 MAX_LINE = 1024
 SECRET_HEADERS = frozenset({"authorization", "x-api-key", "x-amz-security-token"})
@@ -31,17 +33,18 @@ def masked_headers(headers: Iterable[tuple[str, str]]) -> str:
 class ExecutionLog:
     """The lines one request writes, each stamped when written; `data` lines need dataTraceEnabled."""
 
-    __slots__ = ("data_trace", "lines", "request_id")
+    __slots__ = ("data_trace", "lines", "request_id", "_prefix")
 
     def __init__(self, request_id: str, data_trace: bool) -> None:
         self.request_id = request_id
         self.data_trace = data_trace
         self.lines: list[tuple[int, str]] = []
+        self._prefix = f"({request_id}) "
 
     def add(self, message: str) -> None:
         if len(message) > MAX_LINE:
             message = message[:MAX_LINE] + " [TRUNCATED]"
-        self.lines.append((int(time.time() * 1000), f"({self.request_id}) {message}"))
+        self.lines.append((int(_now() * 1000), self._prefix + message))
 
     def data(self, message: str) -> None:
         if self.data_trace:

@@ -116,6 +116,23 @@ class _Cycle(RequestResponseCycle):
     request_keep_alive = True
     must_close = False
     body_left: int | None = None  # a Content-Length body's bytes still to write; None: chunked
+    # The head waits for the body's first bytes, so that most answers take one write (one system call)
+    # rather than two; the bytes on the wire are the same.
+    pending_head = b""
+
+    async def run_asgi(self, app: Any) -> None:
+        async def app_then_head(scope: Any, receive: Any, send: Any) -> None:
+            try:
+                await app(scope, receive, send)
+            finally:
+                self._write_pending_head()  # an answer abandoned after its head still sends the head
+
+        await super().run_asgi(app_then_head)
+
+    def _write_pending_head(self) -> None:
+        if self.pending_head:
+            head, self.pending_head = self.pending_head, b""
+            self.transport.write(head)
 
     async def send(self, message: ASGISendEvent) -> None:
         if self.flow.write_paused and not self.disconnected:
@@ -130,7 +147,7 @@ class _Cycle(RequestResponseCycle):
             # uvicorn's h11 protocol adds `connection: close` when the request had it; h11 then rewrites every
             # Connection header of an answer to a request that is not kept alive, as _head does.
             headers = self.default_headers + list(message.get("headers", []))
-            self.transport.write(self._head(message["status"], headers))
+            self.pending_head = self._head(message["status"], headers)
         elif not self.response_complete:
             if message["type"] != "http.response.body":
                 raise RuntimeError(f"Expected ASGI message 'http.response.body', but got '{message['type']}'.")
@@ -233,15 +250,18 @@ class _Cycle(RequestResponseCycle):
         return b"".join(lines)
 
     def _write_body(self, body: bytes, more_body: bool) -> None:
+        head, self.pending_head = self.pending_head, b""
         if self.body_left is None:
             chunk = b"%x\r\n%s\r\n" % (len(body), body) if body else b""
-            self.transport.write(chunk if more_body else chunk + b"0\r\n\r\n")
+            self.transport.write(head + (chunk if more_body else chunk + b"0\r\n\r\n"))
             return
         self.body_left -= len(body)
         if self.body_left < 0:
+            if head:
+                self.transport.write(head)
             raise h11.LocalProtocolError("Too much data for declared Content-Length")
-        if body:
-            self.transport.write(body)
+        if body or head:
+            self.transport.write(head + body)
         if not more_body and self.body_left != 0:
             raise h11.LocalProtocolError("Too little data for declared Content-Length")
 
