@@ -304,3 +304,13 @@ def test_garbage_after_a_body_split_across_reads_is_refused_after_the_bodys_answ
         raw.sendall(b"  " + b"\x01\x02 NOT HTTP\r\n\r\n")
         answer = read_until_closed(raw, 10)
     assert [status for status, _, _ in responses(answer)] == [200, 400], answer[:400]
+
+
+def test_x_forwarded_for_leaves_the_source_ip_the_tcp_peer(door: EmulatorServer, logs_client: Any) -> None:
+    # AWS docs, $context variables: identity.sourceIp is "the source IP address of the immediate TCP
+    # connection making the request to the API Gateway endpoint"; a client's header does not set it.
+    marker = uuid.uuid4().hex
+    answer = exchange(port_of(door), get(f"/s/pets?{marker}", b"X-Forwarded-For: 203.0.113.9", close=True))
+    assert status_line(answer) == b"HTTP/1.1 200 OK"
+    records = [json.loads(record) for record in access_records_mentioning(door, logs_client, "/pets")]
+    assert records and {record["identity.sourceIp"] for record in records} == {"127.0.0.1"}

@@ -189,6 +189,9 @@ class EmulatorServer:
             log_level="warning",
             access_log=False,
             server_header=False,
+            # `$context.identity.sourceIp` is "the source IP address of the immediate TCP connection making
+            # the request" (AWS docs, $context variables): a client's X-Forwarded-For does not change it.
+            proxy_headers=False,
             lifespan="on",
         )
         self._server = uvicorn.Server(config)
