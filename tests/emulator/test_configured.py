@@ -311,7 +311,7 @@ def test_a_fault_inside_the_emulator_is_answered_as_a_500(emulator: Any, monkeyp
         raise RuntimeError("bug")
 
     assert server.app is not None
-    monkeypatch.setattr(server.app, "checks", (broken,))
+    monkeypatch.setattr(server.app, "_api_key", broken)
     response = client.get("/x")
     assert response.status_code == 500
     assert response.content == b'{"message": "Internal server error"}'

@@ -68,23 +68,26 @@ def _escaped(name: str, value: str) -> str:
 
 
 @functools.lru_cache(maxsize=16)
-def _compiled(log_format: str) -> tuple[tuple[str, str | None], ...]:
-    """The format split once into (literal text, variable name or None) pieces: rendering is a join."""
-    pieces: list[tuple[str, str | None]] = []
+def _compiled(log_format: str) -> tuple[str, tuple[str, ...]]:
+    """The format split once into a %-template of its literal text and the variable names it holds."""
+    template: list[str] = []
+    names: list[str] = []
     position = 0
     for match in _VARIABLE.finditer(log_format):
-        pieces.append((log_format[position : match.start()], (match.group("braced") or match.group("name"))[1:]))
+        template.append(log_format[position : match.start()].replace("%", "%%"))
+        template.append("%s")
+        names.append((match.group("braced") or match.group("name"))[1:])
         position = match.end()
-    pieces.append((log_format[position:], None))
-    return tuple(pieces)
+    template.append(log_format[position:].replace("%", "%%"))
+    return "".join(template), tuple(names)
 
 
 def render(log_format: str, values: Mapping[str, str]) -> str:
     """Substitute every `$context.x` (or `${context.x}`) in `log_format`; unknown or unset -> `-`."""
-    out: list[str] = []
-    for literal, name in _compiled(log_format):
-        out.append(literal)
-        if name is not None:
-            found = values.get(name)
-            out.append(_escaped(name, found) if found else "-")
-    return "".join(out)
+    template, names = _compiled(log_format)
+    get = values.get
+    found = [get(name) or "-" for name in names]
+    # One search over every value: most records need no escaping at all.
+    if _NEEDS_ESCAPE.search("".join(found)) is not None:
+        found = [_escaped(name, value) for name, value in zip(names, found, strict=True)]
+    return template % tuple(found)

@@ -423,7 +423,7 @@ def _exchange_from(scope: Scope, body: bytes) -> Exchange:
         http_method=scope["method"],
         full_path=raw_path.decode("latin-1").split("?", 1)[0],
         headers=headers,
-        query=parse_qsl(query_text, keep_blank_values=True),
+        query=parse_qsl(query_text, keep_blank_values=True) if query_text else [],
         body=body,
         source_ip=client[0],
         protocol="HTTP/1.1",  # "HTTP/1.1 even for HTTP/2 clients" (AWS docs, $context.protocol)

@@ -22,6 +22,7 @@ import asyncio
 import base64
 import binascii
 import fnmatch
+import functools
 import json
 import re
 import socket
@@ -691,10 +692,16 @@ def _overridden(exchange: Exchange, response: MethodResponse) -> MethodResponse:
 
 
 def _mock_status(transformed: Transformed) -> str | None:
+    return _mock_status_of(transformed.body)
+
+
+@functools.lru_cache(maxsize=256)
+def _mock_status_of(body: bytes) -> str | None:
     """The request template's `statusCode` (a number; a numeric string is taken too), read as
-    leniently as AWS reads it (`mapping.read_lenient_json`: `{statusCode: 200}`, `{'statusCode': 200}`)."""
+    leniently as AWS reads it (`mapping.read_lenient_json`: `{statusCode: 200}`, `{'statusCode': 200}`).
+    Cached by body: a template without `$` or `#` gives every request the same one."""
     try:
-        document = mapping.read_lenient_json(transformed.body.decode("utf-8", errors="replace"))
+        document = mapping.read_lenient_json(body.decode("utf-8", errors="replace"))
     except ValueError:
         return None
     status = document.get("statusCode") if isinstance(document, dict) else None

@@ -65,6 +65,10 @@ def response_template(templates: Mapping[str, str], accept: str | None) -> tuple
     """(content type, template) for the client's Accept header, or None without templates."""
     if not templates:
         return None
+    if not accept and len(templates) == 1:
+        # No Accept header and one template (most methods): the loop below would choose it.
+        name = next(iter(templates))
+        return name, templates[name]
     lowered = {name.lower(): name for name in templates}
     for offered in (accept or "").split(","):
         wanted = offered.split(";", 1)[0].strip().lower()

@@ -12,6 +12,7 @@ before it looks for evidence.
 
 from __future__ import annotations
 
+import gc
 import logging
 import shlex
 import socket
@@ -219,6 +220,9 @@ class EmulatorServer:
         if self._server is None or self._socket is None:
             self.prepare()
         assert self._server is not None and self._socket is not None
+        # This process is the server from here on: what start-up built (the definition's model, the
+        # imported libraries) lives as long as it does, so the collector need not walk it on every pass.
+        gc.freeze()
         try:
             self._server.run(sockets=[self._socket])
         finally:
