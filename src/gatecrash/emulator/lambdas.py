@@ -25,7 +25,6 @@ import sys
 import threading
 import time
 import traceback
-import uuid
 from collections.abc import Callable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
@@ -34,6 +33,7 @@ from pathlib import Path
 from typing import Any
 
 import gatecrash
+from gatecrash.emulator import ids
 from gatecrash.emulator.model import LambdaFunction
 
 Handler = Callable[[Any, Any], Any]
@@ -103,8 +103,15 @@ class LambdaContext:
         self.memory_limit_in_mb = "128"
         self.aws_request_id = request_id
         self.log_group_name = f"/aws/lambda/{function.name}"
-        self.log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{uuid.uuid4().hex}"
         self._deadline = deadline
+        self._log_stream_name: str | None = None
+
+    @property
+    def log_stream_name(self) -> str:
+        # Made when a handler first asks: most never do, and it costs a clock read and an id.
+        if self._log_stream_name is None:
+            self._log_stream_name = f"{datetime.now(UTC):%Y/%m/%d}/[$LATEST]{ids.request_id().replace('-', '')}"
+        return self._log_stream_name
 
     def get_remaining_time_in_millis(self) -> int:
         return max(0, int((self._deadline - time.monotonic()) * 1000))
@@ -225,7 +232,7 @@ class LambdaRuntime:
 
     async def invoke(self, function_name: str, arn: str, event: Mapping[str, Any]) -> Invocation:
         """Invoke synchronously (RequestResponse); waits at most the function's own timeout."""
-        request_id = str(uuid.uuid4())
+        request_id = ids.request_id()
         function = self._functions.get(function_name)
         if function is None:
             return Invocation(Outcome.NOT_FOUND, request_id, b"", 0, f"Function not found: {arn}")
@@ -243,7 +250,8 @@ class LambdaRuntime:
         future = loop.run_in_executor(self._executor(function), _run_handler, handler, dict(event), context)
         future.add_done_callback(lambda _: self._release(function))
         try:
-            payload, error = await asyncio.wait_for(asyncio.shield(future), timeout=function.timeout_seconds)
+            async with asyncio.timeout(function.timeout_seconds):
+                payload, error = await asyncio.shield(future)
         except TimeoutError:
             message = (
                 f"{datetime.now(UTC).isoformat(timespec='milliseconds').replace('+00:00', 'Z')} "
