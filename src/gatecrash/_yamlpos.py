@@ -13,7 +13,7 @@ import re
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeAlias
 
 import yaml
 
@@ -40,17 +40,40 @@ def format_pointer(path: JsonPath) -> str:
     return "".join(parts)
 
 
-@dataclass(frozen=True, slots=True)
 class LineIndex:
-    """1-based line of each mapping key and sequence item, by its `JsonPath`."""
+    """1-based line of each mapping key and sequence item, by its `JsonPath`.
 
-    lines: Mapping[JsonPath, int]
+    Either given outright, or `deferred`: read from the document's text the first time a line is asked
+    for. Lines are only ever wanted for a problem or a warning, and finding them means composing the
+    whole document as YAML, many times the cost of reading its data; a document without problems
+    never pays it.
+    """
+
+    __slots__ = ("_lines", "_text")
+
+    def __init__(self, lines: Mapping[JsonPath, int]) -> None:
+        self._lines: Mapping[JsonPath, int] | None = lines
+        self._text: str | None = None
+
+    @classmethod
+    def deferred(cls, text: str) -> LineIndex:
+        index = cls({})
+        index._lines, index._text = None, text
+        return index
+
+    @property
+    def lines(self) -> Mapping[JsonPath, int]:
+        if self._lines is None:
+            assert self._text is not None
+            self._lines, self._text = _lines_of(self._text), None
+        return self._lines
 
     def line_of(self, path: JsonPath) -> int | None:
         # A value built by the loader (a default, a resolved $ref) may have no line of its
         # own; the nearest enclosing key still points the reader to the right place.
+        lines = self.lines
         for length in range(len(path), -1, -1):
-            line = self.lines.get(path[:length])
+            line = lines.get(path[:length])
             if line is not None:
                 return line
         return None
@@ -89,8 +112,24 @@ def _construct_short_form_intrinsic(loader: yaml.SafeLoader, suffix: str, node: 
 _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
 _PositionLoader.add_multi_constructor("!", _construct_short_form_intrinsic)
 
+# The same loader over libyaml's parser (pyyaml's CSafeLoader), where pyyaml was built with it: the
+# same nodes, marks and values about ten times faster. Its error messages are libyaml's own, so a
+# document it refuses is read again by `_PositionLoader`, whose refusal (or acceptance) is the one
+# reported: what a user sees of a bad document does not depend on how pyyaml was built.
+if TYPE_CHECKING:  # CSafeLoader exists only where pyyaml was built with libyaml
+    _Loader: TypeAlias = yaml.SafeLoader | yaml.CSafeLoader
+_FAST_LOADERS: tuple[type[_Loader], ...] = ()
+if hasattr(yaml, "CSafeLoader"):
 
-def _index_node(loader: yaml.SafeLoader, node: yaml.Node, path: JsonPath, out: dict[JsonPath, int]) -> None:
+    class _FastPositionLoader(yaml.CSafeLoader):
+        pass
+
+    _FastPositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timestamp_as_text)
+    _FastPositionLoader.add_multi_constructor("!", _construct_short_form_intrinsic)
+    _FAST_LOADERS = (_FastPositionLoader,)
+
+
+def _index_node(loader: _Loader, node: yaml.Node, path: JsonPath, out: dict[JsonPath, int]) -> None:
     if isinstance(node, yaml.MappingNode):
         for key_node, value_node in node.value:
             key = loader.construct_object(key_node) if isinstance(key_node, yaml.ScalarNode) else None
@@ -172,19 +211,41 @@ def check_alias_expansion(root: yaml.Node, limit: int = MAX_ALIAS_EXPANSION) -> 
     )
 
 
-def _compose_with_lines(text: str) -> tuple[Any, LineIndex]:
-    loader = _PositionLoader(text)
+def _compose(loader_type: type[_Loader], text: str, *, with_lines: bool) -> tuple[Any, LineIndex]:
+    loader = loader_type(text)
     try:
         node = loader.get_single_node()
         if node is None:
             return None, LineIndex({ROOT: 1})
         check_alias_expansion(node)
         data = loader.construct_document(node)
+        if not with_lines:
+            return data, LineIndex.deferred(text)
         lines: dict[JsonPath, int] = {ROOT: node.start_mark.line + 1}
         _index_node(loader, node, ROOT, lines)
         return data, LineIndex(lines)
     finally:
         loader.dispose()
+
+
+def _compose_with_lines(text: str, *, with_lines: bool = False) -> tuple[Any, LineIndex]:
+    """The document's data and its line index (`deferred` unless `with_lines`): through libyaml when it
+    reads the text, else through the pure-Python loader, whose exceptions are the ones raised."""
+    for fast in _FAST_LOADERS:
+        try:
+            return _compose(fast, text, with_lines=with_lines)
+        except (yaml.YAMLError, ValueError, RecursionError):
+            break
+    return _compose(_PositionLoader, text, with_lines=with_lines)
+
+
+def _lines_of(text: str) -> Mapping[JsonPath, int]:
+    """Every line of `text` by its JsonPath; none when YAML cannot read it (valid JSON YAML refuses)."""
+    try:
+        _, index = _compose_with_lines(text, with_lines=True)
+    except (yaml.YAMLError, ValueError, RecursionError):
+        return {}
+    return index.lines
 
 
 def _syntax_problem(source: str, error: yaml.YAMLError) -> Problem:
@@ -218,11 +279,8 @@ def parse_text(text: str, source: str) -> LoadedDocument | Problem:
             return Problem(
                 source, format_pointer(ROOT), "not valid JSON: nested too deeply to read", hint="flatten the nesting"
             )
-        try:
-            _, lines = _compose_with_lines(text)
-        except (yaml.YAMLError, ValueError):
-            return LoadedDocument(data, None)  # valid JSON that YAML cannot read: no line numbers
-        return LoadedDocument(data, lines)
+        # Lines are found only if a problem needs one (valid JSON that YAML cannot read has none).
+        return LoadedDocument(data, LineIndex.deferred(text))
     return _parse_yaml(text, source)
 
 

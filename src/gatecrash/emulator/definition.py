@@ -15,14 +15,14 @@ and a CloudFormation intrinsic object stands instead, it is a Problem.
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, replace
+from functools import cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import unquote
-
-import jsonschema
 
 from gatecrash._yamlpos import (
     ROOT,
@@ -51,6 +51,9 @@ from gatecrash.emulator.model import (
 from gatecrash.emulator.substitute import Sibling, substitute, substitute_partially
 from gatecrash.errors import DefinitionError, Problem
 from gatecrash.gateway_responses import GATEWAY_RESPONSE_TYPES
+
+if TYPE_CHECKING:
+    import jsonschema
 
 __all__ = ["GATEWAY_RESPONSE_TYPES", "load_definition", "load_variables", "parse_definition"]
 
@@ -110,6 +113,8 @@ def load_definition(path: str | Path, variables: Mapping[str, str] | None = None
     """
     source = str(path)
     loaded = read_document(Path(path), source, DefinitionError)
+    if not _templated(loaded.data):
+        return parse_definition(loaded.data, source, loaded.lines, strict=strict)
     try:
         document = substitute(loaded.data, variables or {}, source, loaded.lines, _load_sibling)
     except DefinitionError as unresolved:
@@ -121,6 +126,23 @@ def load_definition(path: str | Path, variables: Mapping[str, str] | None = None
             raise DefinitionError(_merged(unresolved.problems, more.problems)) from None
         raise
     return parse_definition(document, source, loaded.lines, strict=strict)
+
+
+# What `substitute` acts on, as `json.dumps` writes it: a placeholder or its escape (`${`, `$${`), a
+# CloudFormation intrinsic's key (`Ref`, `Fn::Sub`..., the short forms `!Sub` read as those) and a `$ref`
+# to another file. Escapes cannot hide one: `json.dumps` writes `$`, `{`, `:` and letters as they are.
+_TEMPLATE_MARK = re.compile(r'\$\{|"(?:Ref|Fn::[^"]*)": |"\$ref": "(?!#)')
+
+
+def _templated(document: Any) -> bool:
+    """Whether `substitute` could change `document`. One that it would only copy (any export of a
+    deployed API) skips it: walking a large definition in Python costs more than its JSON text to
+    search; False only when certain."""
+    try:
+        text = json.dumps(document)
+    except (TypeError, ValueError, RecursionError):  # not JSON's data model (a YAML set, bytes): walk it
+        return True
+    return _TEMPLATE_MARK.search(text) is not None
 
 
 def _merged(unresolved: Sequence[Problem], parsed: Sequence[Problem]) -> list[Problem]:
@@ -456,7 +478,8 @@ def _inline_schema(context: _Context, schema: Any, path: JsonPath, expanding: tu
     A `$ref` met again while its own target is being expanded (a recursive schema) becomes `{}`,
     which accepts anything: a bounded, slightly looser schema instead of endless recursion.
     """
-    if isinstance(schema, Mapping):
+    # `dict` first: the ABC check of `Mapping` costs more than the rest of the walk of a plain value.
+    if isinstance(schema, dict) or isinstance(schema, Mapping):
         ref = schema.get("$ref")
         if isinstance(ref, str):
             if ref in expanding:
@@ -467,10 +490,22 @@ def _inline_schema(context: _Context, schema: Any, path: JsonPath, expanding: tu
                 return {}
             value, target_path = target
             return _inline_schema(context, value, target_path, (*expanding, ref))
-        return {str(key): _inline_schema(context, value, (*path, str(key)), expanding) for key, value in schema.items()}
+        inlined: dict[str, Any] = {}
+        for key, value in schema.items():
+            name = str(key)
+            inlined[name] = (
+                value if type(value) in _SCALARS else _inline_schema(context, value, (*path, name), expanding)
+            )
+        return inlined
     if isinstance(schema, list):
-        return [_inline_schema(context, item, (*path, index), expanding) for index, item in enumerate(schema)]
+        return [
+            item if type(item) in _SCALARS else _inline_schema(context, item, (*path, index), expanding)
+            for index, item in enumerate(schema)
+        ]
     return schema
+
+
+_SCALARS = frozenset({str, int, float, bool, type(None)})
 
 
 def _read_schema(context: _Context, schema: Any, where: JsonPath) -> JsonSchema | None:
@@ -498,15 +533,84 @@ def _read_schema(context: _Context, schema: Any, where: JsonPath) -> JsonSchema 
 _SHAPE_RULES = frozenset({"type", "anyOf", "enum"})
 
 
+@cache
+def _meta_validator() -> jsonschema.Draft4Validator:
+    # Imported here: jsonschema is read only when a definition has a model to check.
+    import jsonschema
+
+    return jsonschema.Draft4Validator(jsonschema.Draft4Validator.META_SCHEMA)
+
+
 def _malformed_schema(schema: Mapping[str, Any]) -> tuple[tuple[str | int, ...], str] | None:
     """Where in `schema` a keyword's value has the wrong shape, and what is wrong; None if none does."""
-    for error in jsonschema.Draft4Validator(jsonschema.Draft4Validator.META_SCHEMA).iter_errors(schema):
+    if _surely_well_formed(schema):
+        return None
+    for error in _meta_validator().iter_errors(schema):
         if error.validator in _SHAPE_RULES:
             return tuple(error.absolute_path), error.message
     bad_ref = _non_text_ref(schema, ())
     if bad_ref is not None:  # the meta-schema leaves `$ref` alone; a string one was inlined already
         return bad_ref, "a $ref must be a string such as '#/components/schemas/Pet'"
     return None
+
+
+# The draft-4 meta-schema's keywords (jsonschema's Draft4Validator.META_SCHEMA) by the shape of their value.
+_TEXT_KEYWORDS = frozenset({"id", "$schema", "title", "description", "format", "pattern"})
+_COUNT_KEYWORDS = frozenset({"maxLength", "minLength", "maxItems", "minItems", "maxProperties", "minProperties"})
+_SIMPLE_TYPES = frozenset({"array", "boolean", "integer", "null", "number", "object", "string"})
+_EXCLUSIVE_BOUNDS = {"exclusiveMinimum": "minimum", "exclusiveMaximum": "maximum"}
+
+
+def _surely_well_formed(schema: Any) -> bool:
+    """True only when `schema` meets the whole draft-4 meta-schema, judged here for the keywords models
+    use; False when in doubt, and jsonschema decides. Checking a model with jsonschema costs about a
+    millisecond, most of a definition's load; this walk costs a few microseconds.
+
+    A rule broken inside an `anyOf` of the meta-schema (an `items` or `additionalProperties` object)
+    fails the `anyOf`, a shape rule: so every rule is checked, not only the shape ones. A `$ref` left
+    (one that is not a string, the string ones being inlined) is in doubt too: `_non_text_ref` names it.
+    """
+    if not isinstance(schema, dict):
+        return False
+    for key, value in schema.items():
+        if key in _TEXT_KEYWORDS:
+            fits = isinstance(value, str)
+        elif key == "type":
+            fits = value in _SIMPLE_TYPES if isinstance(value, str) else _distinct_texts(value, _SIMPLE_TYPES)
+        elif key in ("properties", "patternProperties", "definitions"):
+            fits = isinstance(value, dict) and all(_surely_well_formed(item) for item in value.values())
+        elif key in ("items", "not"):
+            fits = _surely_well_formed(value)  # a list of `items` is left to jsonschema
+        elif key in ("additionalProperties", "additionalItems"):
+            fits = isinstance(value, bool) or _surely_well_formed(value)
+        elif key in ("allOf", "anyOf", "oneOf"):
+            fits = isinstance(value, list) and bool(value) and all(_surely_well_formed(item) for item in value)
+        elif key in ("required", "enum"):
+            fits = _distinct_texts(value)  # an enum of other values is left to jsonschema
+        elif key in _COUNT_KEYWORDS:
+            fits = type(value) is int and value >= 0
+        elif key in ("minimum", "maximum"):
+            fits = type(value) in (int, float)
+        elif key == "multipleOf":
+            fits = type(value) in (int, float) and value > 0
+        elif key in _EXCLUSIVE_BOUNDS:
+            fits = isinstance(value, bool) and _EXCLUSIVE_BOUNDS[key] in schema
+        elif key == "uniqueItems":
+            fits = isinstance(value, bool)
+        elif key in ("dependencies", "$ref"):
+            fits = False
+        else:
+            fits = True  # a keyword draft 4 does not define: the meta-schema does not look at it
+        if not fits:
+            return False
+    return True
+
+
+def _distinct_texts(value: Any, allowed: frozenset[str] | None = None) -> bool:
+    """A non-empty list of distinct strings (each one of `allowed`, if given)."""
+    if not isinstance(value, list) or not value or not all(isinstance(item, str) for item in value):
+        return False
+    return len(set(value)) == len(value) and (allowed is None or allowed.issuperset(value))
 
 
 _ONE_SCHEMA = ("not", "items", "additionalItems", "additionalProperties")
