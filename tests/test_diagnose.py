@@ -204,6 +204,79 @@ def test_a_cut_excerpt_with_no_status_and_no_cause_is_unknown_not_ok() -> None:
     assert [finding.cause for finding in result.findings] == [None]
 
 
+def test_an_authorized_excerpt_without_a_status_is_ok_not_a_deny() -> None:
+    # KC "api-gateway-logs", "Example authorized logs": "Starting authorizer" is written for an
+    # allowing authorizer too; with no status and no failure line the excerpt names no failure.
+    result = diagnose_lines(
+        f"Starting authorizer: 62mgrc for request: {RID}\nSuccessfully completed authorizer execution\n"
+    )
+    assert result.requests_seen == 1
+    assert result.findings == ()
+
+
+def test_an_authorizer_that_passed_is_no_deny_but_a_refusal_or_a_403_after_it_is() -> None:
+    passed = f"Starting authorizer: 62mgrc for request: {RID}\nSuccessfully completed authorizer execution\n"
+    # aws/chalice#971: a policy that allows nothing also completes, then refuses.
+    refused = diagnose_lines(f"{passed}The client is not authorized to perform this operation.\n")
+    assert [finding.cause for finding in refused.findings] == ["authorizer-deny"]
+    denied = diagnose_lines(
+        "".join(f"({RID}) {line}\n" for line in passed.splitlines()) + f"({RID}) Method completed with status: 403\n"
+    )
+    assert [finding.cause for finding in denied.findings] == ["authorizer-deny"]
+
+
+def test_a_usage_plan_check_that_succeeded_is_ok_and_a_key_refusal_after_it_is_not() -> None:
+    # KC "api-gateway-logs", "Example usage plan logs" (the page prints one space for the empty key).
+    checked = (
+        f"Verifying Usage Plan for request: {RID}. API Key: API Stage: a1b2c3/dev\n"
+        "API Key authorized because method 'GET /' does not require API Key. Request will not contribute "
+        "to throttle or quota limits\n"
+        "Usage Plan check succeeded for API Key and API Stage a1b2c3/dev\n"
+    )
+    assert diagnose_lines(checked).findings == ()
+    refused = diagnose_lines(
+        f"Verifying Usage Plan for request: {RID}. API Key:  API Stage: a1b2c3/dev\n"
+        "API Key  not authorized because method 'GET /' requires API Key and API Key is not associated with a "
+        "Usage Plan for API Stage a1b2c3/dev: API Key was required but not present\n"
+    )
+    assert [finding.cause for finding in refused.findings] == ["missing-api-key"]
+
+
+def test_a_quota_line_is_read_up_to_the_plan_id_whatever_follows() -> None:
+    # KC api-gateway-429-limit prints the line with a stray "Q" before "Limit:".
+    result = diagnose_lines(
+        "API Key **********F0yrv6 exceeded quota limit for API Stage rohkz08x02/dev: Key quota exhausted "
+        "for Usage Plan ID nnpegc. Q Limit: 500 Period: DAY\n"
+    )
+    assert [finding.cause for finding in result.findings] == ["quota-exceeded"]
+
+
+def test_a_2016_function_error_shows_only_in_the_endpoint_response_headers() -> None:
+    # rotemtam/serverless-aws-logs-parser tests/mocks/events.mock.js (2016): no customer-function-error
+    # line; X-Amz-Function-Error=Handled in the headers, and an integration response's 400.
+    headers = (
+        "2016-10-01T10:55:36.480Z Endpoint response headers: {x-amzn-Remapped-Content-Length=0, "
+        "Connection=keep-alive, Content-Length=61, X-Amz-Function-Error=Handled, Content-Type=application/json}\n"
+    )
+    mapped = diagnose_lines(headers + "2016-10-01T10:55:36.480Z Method completed with status: 400\n")
+    assert [finding.cause for finding in mapped.findings] == ["lambda-error-mapped"]
+    proxied = diagnose_lines(headers + "2016-10-01T10:55:36.480Z Method completed with status: 502\n")
+    assert [finding.cause for finding in proxied.findings] == ["lambda-error"]
+    ordinary = headers.replace("X-Amz-Function-Error=Handled, ", "")
+    assert (
+        diagnose_lines(ordinary + "2016-10-01T10:55:36.480Z Method completed with status: 400\n").findings[0].cause
+        is None
+    )
+
+
+def test_a_line_quoted_in_a_markdown_blockquote_is_read() -> None:
+    result = diagnose_lines(
+        "> Lambda execution failed with status 200 due to customer function error: RequestId: "
+        f"{RID} Process exited before completing request. Lambda request id: {RID}\n"
+    )
+    assert [finding.cause for finding in result.findings] == ["lambda-error"]
+
+
 def test_a_pasted_excerpt_without_ids_is_diagnosed_as_one_request() -> None:
     result = diagnose_lines(
         "Sun Jan 28 20:28:17 UTC 2018 : Execution failed due to configuration error: Malformed Lambda proxy response\n"

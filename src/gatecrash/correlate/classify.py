@@ -38,6 +38,7 @@ UNSIGNED_IAM = "unsigned-iam"
 LAMBDA_ERROR = "lambda-error"
 LAMBDA_THROTTLED = "lambda-throttled"
 MALFORMED_LAMBDA_RESPONSE = "malformed-lambda-response"
+OK = "ok"
 
 # azul#7470 (Logs Insights over real access logs, apigw-reference.md "Gateway response types"):
 # AWS logs the fallback types for some answers whose specific type the docs name (403
@@ -56,6 +57,14 @@ _FUNCTION_TIMEOUT = "Task timed out after"
 # AWS docs, "Execution logging for REST APIs" and real INFO logs: logged before the final status,
 # also when an integration response then maps the answer to a 4xx or 5xx.
 _SUCCESS_LINE = "Successfully completed execution"
+# KC "api-gateway-logs" ("Example authorized logs", "Example usage plan logs"): a line written for
+# every request that reaches a step, and the line that says the step passed. Where the second
+# follows, the first names no failure (an authorizer that allows also logs "Starting authorizer").
+_STEPS = (
+    ("Starting authorizer: ", "Successfully completed authorizer execution"),
+    ("Verifying Usage Plan for request: ", "Usage Plan check succeeded for API Key"),
+)
+_PASSED_STEPS = tuple(passed for _, passed in _STEPS)
 _INDEX_WIDTH = 8  # messages are looked up by this many leading characters
 _REGEX_META = frozenset(".^$*+?{}[]|()")
 
@@ -286,6 +295,12 @@ class Classifier:
         logs = _with_integration_error(logs)
         hits = self._hits(logs.execution)
         fits = self._fits(logs, status, hits)
+        if status is None and logs.access is None:
+            fits = [fit for fit in fits if not _steps_only(logs, fit, hits)]
+            if not fits:
+                passed = _passed_steps(logs)
+                if passed is not None:
+                    return passed
         throttled = self._old_lambda_throttle(logs, status, fits, hits)
         if throttled is not None:
             return throttled
@@ -425,6 +440,33 @@ class Classifier:
 
 
 # --- helpers -----------------------------------------------------------------------------------------
+
+
+def _steps_only(logs: RequestLogs, fit: _Fit, hits: Mapping[int, list[int]]) -> bool:
+    """The mode rests only on the lines that start steps the request's lines show passed (`_STEPS`)."""
+    passed = tuple(start for start, done in _STEPS if any(line.message.startswith(done) for line in logs.execution))
+    if not passed:
+        return False
+    lines = (logs.execution[number].message for pattern in fit.patterns for number in hits[pattern])
+    return all(message.startswith(passed) for message in lines)
+
+
+def _passed_steps(logs: RequestLogs) -> Classification | None:
+    """Lines with no final status that end after steps that passed, and name no failure: ok.
+
+    An excerpt of an authorized request, or of the usage-plan check of a method that needs no key
+    (KC "api-gateway-logs", its examples of both), shows nothing that failed; that the request went
+    on to succeed cannot be seen, and the note says so.
+    """
+    passed = [line for line in logs.execution if line.message.startswith(_PASSED_STEPS)]
+    if not passed:
+        return None
+    note = (
+        f"no final status: the lines end after steps that passed ('{passed[-1].message[:60]}'), "
+        "and none names a failure; what followed them is not in the excerpt"
+    )
+    decisive = tuple(DecisiveEvidence(line.message) for line in passed)
+    return Classification(logs.request_id, OK, None, tuple(line.raw for line in passed), (note,), (OK,), decisive)
 
 
 def _evidence(

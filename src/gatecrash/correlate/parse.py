@@ -594,6 +594,9 @@ class _PlainReader:
 _TAILER_PREFIX = re.compile(r"\[[0-9A-Za-z]{2,16}\] \[(\d{4}-\d\d-\d\d[ T]\d\d:\d\d:\d\d)(?:[.,]\d{1,6})?\] ")
 _CLOCK_PREFIX = re.compile(r"\d\d:\d\d:\d\d(?:\.\d{1,6})?[ \t]+(?=\S)")
 _ELLIPSIS = re.compile(r"^(?:\.\.\.|\u2026)[ \t]*(?=[A-Z(])")
+# A Markdown blockquote's markers before a quoted line (aizatto/gitbook-public, notes/aws/api-gateway.md:
+# `> Lambda execution failed with status 200 due to customer function error: ...`).
+_QUOTE_MARKER = re.compile(r"(?:>[ \t]?)+")
 # Console test-invoke lines run together on one row, as a page that lost their line breaks prints
 # them (AWS Knowledge Center, api-gateway-500-error-vpc: `... executing your request Thu May 04
 # 17:48:21 UTC 2024 : Method completed with status: 500`).
@@ -639,9 +642,12 @@ def _unwrapped(row: str) -> tuple[int | None, str] | None:
 
     Markdown tables (Logs Insights results pasted into an issue) give their message cell, their
     header and rule rows nothing; rows copied from the CloudWatch console lose their timestamp
-    column (tab-separated); a framework tailer's `[id] [time] ` and a bare clock time go.
+    column (tab-separated); a framework tailer's `[id] [time] ` and a bare clock time go, and so do a
+    blockquote's `> ` markers.
     """
     text = row.rstrip("\r")
+    if text[:1] == ">":
+        text = _QUOTE_MARKER.sub("", text, count=1)
     stripped = text.strip()
     if not stripped:
         return None
