@@ -39,12 +39,7 @@ from gatecrash.errors import (
     SideFileError,
     TargetUnreachable,
 )
-from gatecrash.load.engine import EngineOptions
-from gatecrash.load.phase import LoadOptions
 from gatecrash.outputs import check_output_files, check_output_folder, make_folder, write_text
-from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
-from gatecrash.run import RunOptions, RunResult, run_logs_retention_s, run_scenario
-from gatecrash.runner.verdict import StepResult, Verdict
 from gatecrash.scenario import Burst, LoadPhase, Scenario, load_scenario, scenario_files
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
@@ -52,6 +47,12 @@ if TYPE_CHECKING:
     from gatecrash.correlate.model import DecisiveEvidence
     from gatecrash.generate import Generated, Options
     from gatecrash.load.live import LiveSecond
+    from gatecrash.load.phase import LoadOptions
+    from gatecrash.run import RunResult
+    from gatecrash.runner.verdict import StepResult
+
+# A run's modules (httpx, botocore, locust's engine, the reports) are imported by the commands that run:
+# `generate`, `validate` and `--help` start without them.
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_ENVIRONMENT = 0, 1, 2, 3
 EXIT_INTERRUPTED = 130
@@ -674,6 +675,9 @@ def _max_local_workers() -> int:
 
 
 def _load_options(args: argparse.Namespace) -> LoadOptions:
+    from gatecrash.load.engine import EngineOptions
+    from gatecrash.load.phase import LoadOptions
+
     if args.workers > _max_local_workers():
         # Checked here, not in the flag's type, so GATECRASH_WORKERS is held to it too.
         raise _UsageError(
@@ -713,6 +717,10 @@ def _every(text: str) -> float:
 
 
 def _run(args: argparse.Namespace) -> int:
+    from gatecrash.report.files import FORMATS as REPORT_FORMATS, write_reports
+    from gatecrash.run import RunOptions, run_scenario
+    from gatecrash.runner.verdict import Verdict
+
     catalogue, loaded = _load(args.scenarios or [_demo(args)], strict=args.strict)
     scenarios = [_with_aws_options(scenario, args) for scenario in loaded]
     load_options = _load_options(args)  # a usage error before any folder is made
@@ -811,6 +819,8 @@ def _with_aws_options(scenario: Scenario, args: argparse.Namespace) -> Scenario:
 
 
 def _run_json(run: RunResult, reports: Mapping[str, Path], allow_unconfirmed: bool = False) -> dict[str, object]:
+    from gatecrash.runner.verdict import Verdict
+
     """One run for `run --json`: per probe its verdict, every verdict's count (zeros too), the report files;
     `passed` is what the exit status says (UNCONFIRMED fails unless allowed), `as_expected` that nothing
     contradicted a probe."""
@@ -1106,6 +1116,7 @@ def _canary(args: argparse.Namespace) -> int:
     from gatecrash.canary.metrics import parse_dimensions
     from gatecrash.canary.model import CanaryRun
     from gatecrash.canary.schedule import parse_jitter
+    from gatecrash.run import RunOptions, run_logs_retention_s
     from gatecrash.target import open_target
 
     catalogue, loaded = _load([args.scenario])
@@ -1200,6 +1211,7 @@ def _add_compare(commands: argparse._SubParsersAction[argparse.ArgumentParser]) 
 def _compare(args: argparse.Namespace) -> int:
     from gatecrash.compare.runs import CompareOptions, compare, record_side_b
     from gatecrash.compare.sides import AwsOverrides, Side, SideKind, read_side, resolve_side
+    from gatecrash.run import RunOptions
 
     catalogue, loaded = _load([args.scenario], strict=args.strict)
     if len(loaded) != 1:

@@ -19,7 +19,6 @@ from typing import Any
 
 from gatecrash.emulator import standins
 from gatecrash.emulator.auth.iam import method_arn, resource_matches
-from gatecrash.emulator.integrations import select_response
 from gatecrash.emulator.model import (
     Api,
     AuthorizationType,
@@ -440,6 +439,9 @@ def _mock_mapping_fault(method: Method) -> str | None:
     found = _MOCK_STATUS.search(template) if template is not None else None
     if found is None:
         return None
+    # Imported here: the integrations module brings httpx, which nothing else in `generate` needs.
+    from gatecrash.emulator.integrations import select_response
+
     chosen = select_response(integration.responses, found.group(1))
     if chosen is None:
         return f"no integration response maps status {found.group(1)}"
