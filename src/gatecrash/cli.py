@@ -481,30 +481,42 @@ def _load(paths: Sequence[Path], *, strict: bool = False) -> tuple[Catalogue, li
     for scenario in scenarios:
         for warning in scenario.warnings:
             _warn(str(warning))
-    _check_definitions([scenario.target for scenario in scenarios], strict)
-    return catalogue, scenarios
+    checked = _check_definitions([scenario.target for scenario in scenarios], strict)
+    return catalogue, [replace(scenario, target=target) for scenario, target in zip(scenarios, checked, strict=True)]
 
 
-def _check_definitions(targets: Sequence[Target], strict: bool) -> None:
-    """Each emulator target's definition read once, before anything is started or sent."""
-    from gatecrash.target import definition_warnings
+def _check_definitions(targets: Sequence[Target], strict: bool) -> list[Target]:
+    """Each emulator target's definition read once, before anything is started or sent. The targets come
+    back carrying what was read (`target.CheckedEmulatorTarget`), so that opening one reads it no more."""
+    from gatecrash.target import CheckedEmulatorTarget, check_definition, with_api
 
     problems: list[Problem] = []
     warnings: list[Problem] = []
-    seen: set[tuple[Path, tuple[tuple[str, str], ...]]] = set()
+    read: dict[tuple[Path, tuple[tuple[str, str], ...]], CheckedEmulatorTarget | None] = {}
+    checked: list[Target] = []
     for target in targets:
-        if isinstance(target, EmulatorTarget):
-            read = (target.definition, tuple(sorted(target.variables.items())))
-            if read in seen:  # scenarios of one folder share their definition: read and said once
-                continue
-            seen.add(read)
+        if not isinstance(target, EmulatorTarget):
+            checked.append(target)
+            continue
+        key = (target.definition, tuple(sorted(target.variables.items())))
+        if key in read:  # scenarios of one folder share their definition: read and said once
+            earlier = read[key]
+            checked.append(with_api(target, earlier.api) if earlier is not None else target)
+            continue
         try:
-            warnings.extend(definition_warnings(target, strict=strict))
+            found = check_definition(target, strict=strict)
         except ConfigError as exc:
             problems.extend(exc.problems)
+            read[key] = None
+            checked.append(target)
+            continue
+        read[key] = found
+        checked.append(found)
+        warnings.extend(found.api.warnings)
     if problems:
         raise DefinitionError(list(dict.fromkeys(problems)))
     _warn_imported(warnings)
+    return checked
 
 
 def _warn_imported(warnings: Sequence[Problem]) -> None:
@@ -985,7 +997,10 @@ def _generate(args: argparse.Namespace) -> int:
         if args.side_file and args.side_file_out:
             raise _UsageError("--side-file reads a side file and --side-file-out writes one: give one of them")
         variables = _definition_variables(args)
-        _check_definitions([EmulatorTarget(args.definition, variables=variables or {})], args.strict)
+        from gatecrash.target import CheckedEmulatorTarget
+
+        (checked,) = _check_definitions([EmulatorTarget(args.definition, variables=variables or {})], args.strict)
+        assert isinstance(checked, CheckedEmulatorTarget)  # an emulator target that passed the check
         generated = generate(
             args.definition,
             catalogue,
@@ -994,6 +1009,7 @@ def _generate(args: argparse.Namespace) -> int:
             args.output,
             variables=variables,
             mirror_out=args.side_file_out,
+            api=checked.api,  # read by the check: not again
         )
         if args.side_file_out is not None:
             _err.print(

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import ExitStack, contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field, fields
 
 from gatecrash.awssession import aws_session
 from gatecrash.emulator.model import Api, StageConfig
-from gatecrash.errors import Problem
 from gatecrash.scenario.model import AwsTarget, EmulatorTarget, Target
 
 
@@ -36,16 +35,28 @@ class LiveTarget:
         return self.emulated is not None
 
 
-def definition_warnings(target: Target, *, strict: bool = False) -> tuple[Problem, ...]:
-    """What loading an emulator target's definition passes over with a warning, as AWS's `import-rest-api`
-    with failonwarnings=false (its default) does; nothing for an AWS target. With `strict`
+@dataclass(frozen=True, slots=True)
+class CheckedEmulatorTarget(EmulatorTarget):
+    """An emulator target whose definition was read and checked before anything started
+    (`check_definition`): `open_target` serves this `api` instead of reading the file again."""
+
+    api: Api = field(kw_only=True, compare=False, repr=False)
+
+
+def check_definition(target: EmulatorTarget, *, strict: bool = False) -> CheckedEmulatorTarget:
+    """`target` with its definition read: what loading it passed over with a warning, as AWS's
+    `import-rest-api` with failonwarnings=false (its default) does, is in `api.warnings`. With `strict`
     (failonwarnings=true) the warnings are problems, raised with the definition's others in one
     DefinitionError."""
-    if not isinstance(target, EmulatorTarget):
-        return ()
     from gatecrash.emulator.definition import load_definition
 
-    return load_definition(target.definition, variables=dict(target.variables) or None, strict=strict).warnings
+    return with_api(target, load_definition(target.definition, variables=dict(target.variables) or None, strict=strict))
+
+
+def with_api(target: EmulatorTarget, api: Api) -> CheckedEmulatorTarget:
+    """`target` carrying `api`, its definition as read already (scenarios sharing one definition share it)."""
+    settings = {item.name: getattr(target, item.name) for item in fields(EmulatorTarget)}
+    return CheckedEmulatorTarget(**settings, api=api)
 
 
 @contextmanager
@@ -79,7 +90,10 @@ def _emulator(target: EmulatorTarget, logs_retention_s: float | None) -> Iterato
     from gatecrash.emulator.server import EmulatorServer
     from gatecrash.emulator.sidefile import load_side_file
 
-    api = load_definition(target.definition, variables=dict(target.variables) or None)
+    if isinstance(target, CheckedEmulatorTarget):
+        api = target.api  # read and checked before the run started: not read again
+    else:
+        api = load_definition(target.definition, variables=dict(target.variables) or None)
     stage = load_side_file(target.side_file) if target.side_file else StageConfig()
     with ExitStack() as stack:
         variables = dict(target.stage_variables)

@@ -15,6 +15,7 @@ from pathlib import Path
 
 from gatecrash.catalogue import Catalogue
 from gatecrash.emulator.definition import load_definition
+from gatecrash.emulator.model import Api
 from gatecrash.emulator.sidefile import load_side_file
 from gatecrash.generate.deployed import (
     DeployedSource,
@@ -46,15 +47,17 @@ def generate(
     command: str = "gatecrash generate",
     variables: Mapping[str, str] | None = None,
     mirror_out: Path | None = None,
+    api: Api | None = None,
 ) -> Generated:
     """The scenario text for `definition`; its paths are relative to `output`'s folder (else the working one).
 
     `variables` fill the definition's template placeholders (`--var`), as `load_definition` does.
     With `mirror_out` (and no `side_file`), an offline side file with stand-ins for every function,
     endpoint, key, caller and pool the definition needs is written there (`mirror.py`), and the
-    scenario runs against it.
+    scenario runs against it. `api` is the definition as read already (the CLI's check), else it is read here.
     """
-    api = load_definition(definition, variables)
+    if api is None:
+        api = load_definition(definition, variables)
     backends: tuple[tuple[str, str], ...] = ()
     if mirror_out is not None:
         if side_file is not None:
