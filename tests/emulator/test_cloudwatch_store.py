@@ -121,6 +121,8 @@ def scenario(client: CloudWatchLogsClient, group: str, now: int) -> list[Any]:
         answers.append(every_page(client, logGroupName=group, limit=2, **window))
         answers.append(every_page(client, logGroupName=group, logStreamNames=["a"], **window))
     answers.append(every_page(client, logGroupName=group, startTime=now + 1_000_000))  # after every event
+    answers.append(every_page(client, logGroupName=group, interleaved=True, limit=3))
+    answers.append(answer(lambda: client.filter_log_events(logGroupName=group, nextToken=f"{group}@a@no-such-id")))
     for head in (True, False):
         answers.append(
             answer(partial(client.get_log_events, logGroupName=group, logStreamName="a", startFromHead=head))

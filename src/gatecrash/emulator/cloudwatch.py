@@ -116,7 +116,7 @@ _KNOWN_STREAMS_LIMIT = 4_096
 
 # werkzeug serves each request on a new thread, and glibc gives threads malloc arenas of their own (up
 # to 8 per core) whose freed memory the others do not reuse: two arenas keep the server's memory near
-# what it stores.
+# what it stores. The shipper's reader thread allocates what its main thread frees: the same holds.
 _MOTO_CHILD_ENV = {"MALLOC_ARENA_MAX": "2"}
 
 _Event = tuple[str, str, int, str]  # group, stream, timestamp in ms, message
@@ -789,6 +789,22 @@ class _StoredEvents(list[_RawEvent]):
         return super().__getitem__(slice(start, end))
 
 
+def _filter_dict(stream_name: str, event: _RawEvent) -> dict[str, object]:
+    """A FilteredLogEvent as moto writes it (LogEvent.to_filter_dict plus the stream's name)."""
+    ingested, timestamp, message, event_id = event
+    return {
+        "eventId": str(event_id),
+        "ingestionTime": ingested,
+        "message": message,
+        "timestamp": timestamp,
+        "logStreamName": stream_name,
+    }
+
+
+def _filter_dicts(stream_name: str, events: list[_RawEvent]) -> list[dict[str, object]]:
+    return list(map(_filter_dict, repeat(stream_name), events))
+
+
 def _install_stream_time_ranges() -> None:
     """Store a stream's events cheaply, remember the time range of each PutLogEvents call's events, and let
     FilterLogEvents read only the calls whose range meets the window read.
@@ -808,6 +824,7 @@ def _install_stream_time_ranges() -> None:
 
     stream_class = models.LogStream
     filter_log_events = stream_class.filter_log_events
+    group_filter_log_events = models.LogGroup.filter_log_events
     # moto's own puts take no lock ("to be thread safe this would need a lock"); the indexes here need one.
     storing = threading.Lock()
 
@@ -855,7 +872,9 @@ def _install_stream_time_ranges() -> None:
                 )
         return token
 
-    def ranged_filter_log_events(self: Any, start_time: Any, end_time: Any, filter_pattern: Any) -> Any:
+    def window(self: Any, start_time: Any, end_time: Any, filter_pattern: Any) -> list[_RawEvent] | None:
+        """The stream's events in the window that match, sorted by time (stably, as moto's sorted()); None
+        for a stream whose events are not indexed."""
         known = getattr(self, "_gatecrash_range", None)
         stored = self.events
         if not stored or (
@@ -863,7 +882,7 @@ def _install_stream_time_ranges() -> None:
         ):
             return []
         if not isinstance(stored, _StoredEvents):
-            return filter_log_events(self, start_time, end_time, filter_pattern)
+            return None
         calls = list(getattr(self, "_gatecrash_calls", ()))  # each call listed is stored
         pieces = []
         position = 0
@@ -882,18 +901,71 @@ def _install_stream_time_ranges() -> None:
             if not (start_time and event[1] < start_time) and not (end_time and event[1] > end_time)
             if matches(event[2])
         ]
-        found.sort(key=itemgetter(1))  # stable, as moto's sorted(): equal timestamps in stored order
-        name = self.log_stream_name
-        return [
-            {
-                "eventId": str(event_id),
-                "ingestionTime": ingested,
-                "message": message,
-                "timestamp": timestamp,
-                "logStreamName": name,
-            }
-            for ingested, timestamp, message, event_id in found
-        ]
+        found.sort(key=itemgetter(1))
+        return found
+
+    def ranged_filter_log_events(self: Any, start_time: Any, end_time: Any, filter_pattern: Any) -> Any:
+        found = window(self, start_time, end_time, filter_pattern)
+        if found is None:
+            return filter_log_events(self, start_time, end_time, filter_pattern)
+        return _filter_dicts(self.log_stream_name, found)
+
+    def paged_filter_log_events(
+        self: Any,
+        log_group_name: str,
+        log_stream_names: list[str],
+        start_time: int,
+        end_time: int,
+        limit: int | None,
+        next_token: str | None,
+        filter_pattern: str,
+        interleaved: bool,
+    ) -> Any:
+        # moto's LogGroup.filter_log_events, building the dicts of the page only: moto built every event of
+        # the window into a dict for each page, so a window of n events read in pages of 10,000 cost n²/10,000.
+        streams = [stream for name, stream in self.streams.items() if not log_stream_names or name in log_stream_names]
+        entries: list[tuple[int, str, _RawEvent]] = []
+        for stream in streams:
+            found = window(stream, start_time, end_time, filter_pattern)
+            if found is None:
+                return group_filter_log_events(
+                    self,
+                    log_group_name,
+                    log_stream_names,
+                    start_time,
+                    end_time,
+                    limit,
+                    next_token,
+                    filter_pattern,
+                    interleaved,
+                )
+            entries += zip(map(itemgetter(1), found), repeat(stream.log_stream_name), found)
+        if interleaved:
+            entries.sort(key=itemgetter(0))
+        first_index = 0
+        if next_token:
+            try:
+                group, stream_name, event_id = next_token.split("@")
+                if group != log_group_name:
+                    raise ValueError()
+                first_index = (
+                    next(
+                        index
+                        for index, (_, name, event) in enumerate(entries)
+                        if name == stream_name and str(event[3]) == event_id
+                    )
+                    + 1
+                )
+            except (ValueError, StopIteration):
+                first_index = 0
+                entries = []  # AWS returns an empty list for a token it does not know (as moto)
+        page = entries[first_index : first_index + (limit or 10000)]
+        token = None
+        if page and first_index + len(page) < len(entries):
+            token = f"{log_group_name}@{page[-1][1]}@{page[-1][2][3]}"
+        events = [_filter_dict(name, event) for _, name, event in page]
+        searched = [{"logStreamName": stream.log_stream_name, "searchedCompletely": True} for stream in streams]
+        return events, token, searched
 
     def ranged_update(self: Any) -> None:
         known = getattr(self, "_gatecrash_range", None)
@@ -926,6 +998,7 @@ def _install_stream_time_ranges() -> None:
     group_class.delete_log_stream = copying_delete_log_stream  # type: ignore[method-assign]
     stream_class.put_log_events = indexed_put_log_events  # type: ignore[method-assign]
     stream_class.filter_log_events = ranged_filter_log_events  # type: ignore[method-assign]
+    group_class.filter_log_events = paged_filter_log_events  # type: ignore[method-assign]
     stream_class._update = ranged_update  # type: ignore[method-assign]
 
 
@@ -1290,7 +1363,7 @@ class CloudWatchLogSink:
         self._closing = False
         self._closed = False
 
-        self._proc = _spawn("_shipper_main", isolate=credentials is LOCAL_CREDENTIALS)
+        self._proc = _spawn("_shipper_main", isolate=credentials is LOCAL_CREDENTIALS, extra_env=_MOTO_CHILD_ENV)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._stdin = self._proc.stdin
         config = _ShipperConfig(endpoint_url, region, credentials, roll_ms)
