@@ -113,9 +113,9 @@ _PositionLoader.add_constructor("tag:yaml.org,2002:timestamp", _construct_timest
 _PositionLoader.add_multi_constructor("!", _construct_short_form_intrinsic)
 
 # The same loader over libyaml's parser (pyyaml's CSafeLoader), where pyyaml was built with it: the
-# same nodes, marks and values about ten times faster. Its error messages are libyaml's own, so a
-# document it refuses is read again by `_PositionLoader`, whose refusal (or acceptance) is the one
-# reported: what a user sees of a bad document does not depend on how pyyaml was built.
+# same nodes, marks and values, composed two to five times faster. Its error messages are libyaml's
+# own, so a document it refuses is read again by `_PositionLoader`, whose refusal (or acceptance) is
+# the one reported: what a user sees of a bad document does not depend on how pyyaml was built.
 if TYPE_CHECKING:  # CSafeLoader exists only where pyyaml was built with libyaml
     _Loader: TypeAlias = yaml.SafeLoader | yaml.CSafeLoader
 _FAST_LOADERS: tuple[type[_Loader], ...] = ()
