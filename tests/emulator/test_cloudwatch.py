@@ -24,6 +24,8 @@ from gatecrash.emulator.cloudwatch import (
     CloudWatchLogSink,
     LocalLogsServer,
     LogSink,
+    _Dropped,
+    _Inbox,
     fit_message,
     split_for_put_log_events,
 )
@@ -386,3 +388,58 @@ def test_a_refused_pattern_is_invalid_parameter_exception_even_with_no_events(
         logs.filter_log_events(logGroupName=group, filterPattern=pattern)
     assert raised.value.response["Error"]["Message"] == message
     assert raised.value.response["ResponseMetadata"]["HTTPStatusCode"] == 400
+
+
+# -- the shipper's backlog is capped ---------------------------------------------------------------
+
+
+def test_an_inbox_drops_batches_past_its_cap_and_keeps_their_numbers() -> None:
+    inbox = _Inbox(max_events=3, max_bytes=1_000)
+    batch = [("g", "s", 5_000, "a"), ("g", "s", 5_100, "b")]
+
+    assert inbox.offer((1, batch), 100) is None
+    dropped = inbox.offer((2, [("g", "s", 6_000, "c"), ("g", "s", 6_500, "d")]), 100)  # 4 events > 3
+    assert dropped == _Dropped(2, ((6_000, 6_500),))
+    later = inbox.offer((3, [("h", "s", 7_200, "e"), ("h", "s", 9_000, "f")]), 100)
+    assert later == _Dropped(4, ((6_000, 9_000),))  # within a second of the last window: joined
+    assert inbox.offer((4, [("g", "s", 1, "x")]), 2_000) == _Dropped(5, ((6_000, 9_000), (1, 1)))  # bytes
+    # Every number arrives, the dropped ones empty, so the parent hears that each batch is done.
+    assert [inbox.queue.get_nowait() for _ in range(4)] == [(1, batch), (2, []), (3, []), (4, [])]
+    taken = [inbox.taken() for _ in range(4)]
+    assert taken == [(2, 100), (0, 0), (0, 0), (0, 0)]
+    assert (inbox.backlog_events, inbox.backlog_bytes) == (2, 100)  # taken, not yet stored: still held
+    inbox.stored(2, 100)
+    assert (inbox.backlog_events, inbox.backlog_bytes) == (0, 0)
+    assert inbox.offer((5, batch + batch), 100) is None  # an empty backlog takes any batch
+
+
+def test_a_sink_that_cannot_store_drops_past_its_backlog_cap_and_says_when(dead_sink_capped: CloudWatchLogSink) -> None:
+    base = now_ms()
+    for batch in range(4):
+        for index in range(1_000):
+            dead_sink_capped.emit("g", "s", base + batch * 10_000 + index, f"event {index}")
+        # Each thousand handed over on its own (the flusher runs every 100 ms), and its fate known.
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline and (
+            dead_sink_capped._handed_events < (batch + 1) * 1_000
+            or dead_sink_capped.pending_events + dead_sink_capped.dropped_events < (batch + 1) * 1_000
+            or dead_sink_capped.pending_events > 1_000
+        ):
+            time.sleep(0.05)
+
+    assert dead_sink_capped.dropped_events == 3_000
+    assert dead_sink_capped.pending_events == 1_000  # the first thousand, still waiting for the endpoint
+    assert dead_sink_capped.dropped_windows == tuple(
+        (base + batch * 10_000, base + batch * 10_000 + 999) for batch in range(1, 4)
+    )
+    text = dead_sink_capped._dropped_text()
+    assert "dropped 3,000 log event(s) past its backlog cap (1,000 events or 64 MiB)" in text
+    assert time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime((base + 10_000) / 1000)) in text
+
+
+@pytest.fixture
+def dead_sink_capped() -> Iterator[CloudWatchLogSink]:
+    sink = CloudWatchLogSink(f"http://127.0.0.1:{free_port()}", REGION, backlog_events=1_000)
+    yield sink
+    with contextlib.suppress(LogsError):
+        sink.close(timeout=0.1)

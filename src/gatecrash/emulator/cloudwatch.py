@@ -90,6 +90,16 @@ _COALESCE_LIMIT = 50_000
 _BOTOCORE_MAX_ATTEMPTS = 3
 _RETRY_FIRST_DELAY_S = 0.1
 _RETRY_MAX_DELAY_S = 2.0
+# The shipper's backlog (events received but not yet stored) is capped: when the emulator emits faster
+# than the shipper and the log server are given CPU to store (the emulator flat out on a 2-core machine
+# can), batches past the cap are dropped as they arrive, counted, and their time windows reported
+# (CloudWatchLogSink.trouble), so the shipper's memory stays flat instead of growing for the whole load.
+# 300,000 events is about 3 s of the emulator at full speed with data trace on; 64 MiB of marshalled batches.
+DEFAULT_BACKLOG_EVENTS = 300_000
+DEFAULT_BACKLOG_BYTES = 64 * 1024 * 1024
+# Dropped windows closer than this are reported as one.
+_DROPPED_GAP_MS = 1_000
+_DROPPED_WINDOWS_SHOWN = 5
 # After its parent has gone, a child finishes what it holds (one attempt per call) in this time.
 _ORPHAN_GRACE_S = 30.0
 _CHILD_EXIT_WAIT_S = 5.0
@@ -349,6 +359,8 @@ class _ShipperConfig:
     region: str
     credentials: AwsCredentials | None  # None: the standard AWS credential chain
     roll_ms: int | None = None  # roll every stream over to a new one this often (rolled_stream_name)
+    backlog_events: int = DEFAULT_BACKLOG_EVENTS
+    backlog_bytes: int = DEFAULT_BACKLOG_BYTES
 
 
 @dataclass(frozen=True, slots=True)
@@ -361,10 +373,22 @@ class _Progress:
 
 
 @dataclass(frozen=True, slots=True)
+class _Dropped:
+    """Events dropped past the backlog cap so far, and the (first, last) timestamp windows they fell in."""
+
+    events: int
+    windows: tuple[tuple[int, int], ...]
+
+
+@dataclass(frozen=True, slots=True)
 class _Trouble:
     """The latest failed call (None once calls succeed again), for LogsError messages."""
 
     error: str | None
+
+
+def _utc(timestamp_ms: int) -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(timestamp_ms / 1000)) + f".{timestamp_ms % 1000:03d}"
 
 
 def _frame(payload: bytes) -> bytes:
@@ -507,14 +531,70 @@ class _GiveUp(Exception):
 
 
 class _Inbox:
-    """The shipper child's batches from the parent, and how far shipping has got with them."""
+    """The shipper child's batches from the parent, and how far shipping has got with them.
 
-    def __init__(self) -> None:
+    The backlog (batches received, not yet taken to be shipped) is capped in events and bytes: a batch
+    that would pass the cap is dropped on arrival (an empty batch of its number takes its place, so the
+    parent still hears that every batch up to it is done) and counted with its time window."""
+
+    def __init__(self, max_events: int = DEFAULT_BACKLOG_EVENTS, max_bytes: int = DEFAULT_BACKLOG_BYTES) -> None:
         self.queue: queue.Queue[_Batch | None] = queue.Queue()
         self.received_seq = 0  # written by the reader thread only
         self.shipped_seq = 0  # written by the shipping thread only, after acknowledging
         self.ended = threading.Event()  # the parent closed our stdin, or died
         self.finished = threading.Event()  # the shipping thread has returned
+        self.max_events = max_events
+        self.max_bytes = max_bytes
+        self._lock = threading.Lock()
+        self._sizes: deque[tuple[int, int]] = deque()  # (events, bytes) of each queued batch, in order
+        self.backlog_events = 0
+        self.backlog_bytes = 0
+        self.dropped = 0
+        self.dropped_windows: list[tuple[int, int]] = []
+
+    def offer(self, batch: _Batch, size: int) -> _Dropped | None:
+        """Queue a batch (reader thread), or drop it past the cap: then what has been dropped so far."""
+        seq, events = batch
+        count = len(events)
+        with self._lock:
+            keep = (
+                self.backlog_events + count <= self.max_events and self.backlog_bytes + size <= self.max_bytes
+            ) or not self.backlog_events
+            if keep:
+                self.backlog_events += count
+                self.backlog_bytes += size
+                self._sizes.append((count, size))
+            else:
+                self.dropped += count
+                _add_window(self.dropped_windows, events)
+                self._sizes.append((0, 0))
+                dropped = _Dropped(self.dropped, tuple(self.dropped_windows))
+        self.received_seq = seq
+        self.queue.put(batch if keep else (seq, []))
+        return None if keep else dropped
+
+    def taken(self) -> tuple[int, int]:
+        """The shipping thread took the oldest queued batch: its (events, bytes) in the backlog."""
+        with self._lock:
+            return self._sizes.popleft()
+
+    def stored(self, events: int, size: int) -> None:
+        """Batches the shipping thread took are stored: they leave the backlog."""
+        with self._lock:
+            self.backlog_events -= events
+            self.backlog_bytes -= size
+
+
+def _add_window(windows: list[tuple[int, int]], events: list[_Event]) -> None:
+    """Add the span of the events' timestamps to `windows`, joining it to the last when they are close."""
+    try:
+        first, last = min(map(itemgetter(2), events)), max(map(itemgetter(2), events))
+    except (TypeError, ValueError):  # no events, or timestamps of a caller that ignored the types
+        return
+    if windows and first <= windows[-1][1] + _DROPPED_GAP_MS and last >= windows[-1][0] - _DROPPED_GAP_MS:
+        windows[-1] = (min(first, windows[-1][0]), max(last, windows[-1][1]))
+    else:
+        windows.append((int(first), int(last)))
 
 
 class _Shipper:
@@ -555,11 +635,12 @@ class _Shipper:
         self.check_endpoint()
         _freeze_start_up_heap()
         while (first := self._inbox.queue.get()) is not None:
-            seq, events, ended = _coalesce(first, self._inbox.queue)
+            seq, events, ended, held = _coalesce(first, self._inbox)
             try:
                 self._ship(events)
             except _GiveUp:
                 return
+            self._inbox.stored(*held)
             self._send(_Progress(seq, self._stored, self._rejected))
             self._inbox.shipped_seq = seq
             if ended:
@@ -636,40 +717,51 @@ class _Shipper:
                 del self._streams[known]
         self._streams[(group, stream)] = None
 
-    def _send(self, message: _Progress | _Trouble) -> None:
+    def _send(self, message: _Progress | _Trouble | _Dropped) -> None:
         _report(self._out, message)
 
 
-def _report(out: IO[bytes], message: _Progress | _Trouble) -> None:
-    pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
-    out.flush()
+_reporting = threading.Lock()  # the shipper's two threads both report
 
 
-def _coalesce(first: _Batch, inbox: queue.Queue[_Batch | None]) -> tuple[int, list[_Event], bool]:
+def _report(out: IO[bytes], message: _Progress | _Trouble | _Dropped) -> None:
+    with _reporting:
+        pickle.dump(message, out, protocol=pickle.HIGHEST_PROTOCOL)
+        out.flush()
+
+
+def _coalesce(first: _Batch, inbox: _Inbox) -> tuple[int, list[_Event], bool, tuple[int, int]]:
     """Join the batches already waiting (the shipper is behind) into one: fewer, fuller calls.
 
-    Returns the last sequence number taken, the events, and whether the inbox has ended.
+    Returns the last sequence number taken, the events, whether the inbox has ended, and the backlog's
+    (events, bytes) the batches taken hold.
     """
+    held_events, held_bytes = inbox.taken()
     seq, events = first
+    ended = False
     while len(events) < _COALESCE_LIMIT:
         try:
-            item = inbox.get_nowait()
+            item = inbox.queue.get_nowait()
         except queue.Empty:
-            return seq, events, False
+            break
         if item is None:
-            return seq, events, True
+            ended = True
+            break
+        count, size = inbox.taken()
+        held_events, held_bytes = held_events + count, held_bytes + size
         seq = item[0]
         events.extend(item[1])
-    return seq, events, False
+    return seq, events, ended, (held_events, held_bytes)
 
 
-def _read_inbox(source: IO[bytes], inbox: _Inbox) -> None:
+def _read_inbox(source: IO[bytes], inbox: _Inbox, out: IO[bytes]) -> None:
     """Move batches from stdin to the inbox at once, so the parent's writes never wait on AWS."""
     try:
         while True:
-            batch: _Batch = marshal.loads(_read_frame(source))
-            inbox.received_seq = batch[0]
-            inbox.queue.put(batch)
+            payload = _read_frame(source)
+            dropped = inbox.offer(marshal.loads(payload), len(payload))
+            if dropped is not None:
+                _report(out, dropped)
     except (EOFError, OSError, ValueError):
         pass  # the parent closed stdin or died
     inbox.ended.set()
@@ -687,8 +779,8 @@ def _shipper_main() -> None:
     out = _claim_stdout()
     source = sys.stdin.buffer
     config = pickle.loads(_read_frame(source))
-    inbox = _Inbox()
-    reader = threading.Thread(target=_read_inbox, args=(source, inbox), name="inbox", daemon=True)
+    inbox = _Inbox(config.backlog_events, config.backlog_bytes)
+    reader = threading.Thread(target=_read_inbox, args=(source, inbox, out), name="inbox", daemon=True)
     reader.start()
     try:
         try:
@@ -1340,6 +1432,8 @@ class CloudWatchLogSink:
         flush_interval: float = DEFAULT_FLUSH_INTERVAL_S,
         on_trouble: Callable[[str], None] | None = None,
         roll_ms: int | None = None,
+        backlog_events: int = DEFAULT_BACKLOG_EVENTS,
+        backlog_bytes: int = DEFAULT_BACKLOG_BYTES,
     ) -> None:
         if endpoint_url is not None and credentials is None:
             credentials = LOCAL_CREDENTIALS
@@ -1358,6 +1452,8 @@ class CloudWatchLogSink:
         self._stored_seq = 0
         self._stored_events = 0
         self._rejected_events = 0
+        self._dropped = _Dropped(0, ())
+        self._backlog_cap = (backlog_events, backlog_bytes)
         self._last_error: str | None = None
         self._child_gone = False
         self._closing = False
@@ -1366,7 +1462,7 @@ class CloudWatchLogSink:
         self._proc = _spawn("_shipper_main", isolate=credentials is LOCAL_CREDENTIALS, extra_env=_MOTO_CHILD_ENV)
         assert self._proc.stdin is not None and self._proc.stdout is not None
         self._stdin = self._proc.stdin
-        config = _ShipperConfig(endpoint_url, region, credentials, roll_ms)
+        config = _ShipperConfig(endpoint_url, region, credentials, roll_ms, backlog_events, backlog_bytes)
         self._flusher = threading.Thread(target=self._flush_loop, args=(config,), name="logs-flusher", daemon=True)
         self._progress = threading.Thread(target=self._progress_loop, name="logs-progress", daemon=True)
         self._flusher.start()
@@ -1410,7 +1506,34 @@ class CloudWatchLogSink:
             )
         if self._last_error is not None:
             return f"CloudWatch Logs at {self._target} is not storing log events: {self._last_error}"
+        if self._dropped.events:
+            return self._dropped_text()
         return None
+
+    def _dropped_text(self) -> str:
+        events, windows = self._dropped.events, self._dropped.windows
+        shown = ", ".join(f"{_utc(first)} to {_utc(last)}" for first, last in windows[-_DROPPED_WINDOWS_SHOWN:])
+        earlier = len(windows) - _DROPPED_WINDOWS_SHOWN
+        more = f" (and {earlier} earlier window(s))" if earlier > 0 else ""
+        max_events, max_bytes = self._backlog_cap
+        return (
+            f"the log shipper for {self._target} fell behind and dropped {events:,} log event(s) past its "
+            f"backlog cap ({max_events:,} events or {max_bytes // 1_048_576:,} MiB), timestamped {shown}{more} "
+            "UTC: requests of those windows have no logs (the emulator emitted faster than its log pipeline "
+            "was given CPU to store)"
+        )
+
+    @property
+    def dropped_events(self) -> int:
+        """Events dropped because the shipper's backlog was over its cap (never stored)."""
+        with self._cond:
+            return self._dropped.events
+
+    @property
+    def dropped_windows(self) -> tuple[tuple[int, int], ...]:
+        """The (first, last) timestamps in ms of the windows dropped events fell in, oldest first."""
+        with self._cond:
+            return self._dropped.windows
 
     @property
     def rejected_events(self) -> int:
@@ -1476,7 +1599,7 @@ class CloudWatchLogSink:
             self._cond.wait(remaining)
 
     def _pending(self) -> int:
-        return len(self._queue) + self._handed_events - self._stored_events
+        return len(self._queue) + self._handed_events - self._stored_events - self._dropped.events
 
     def _shut_down(self, wait_s: float) -> None:
         with self._cond:
@@ -1551,19 +1674,21 @@ class CloudWatchLogSink:
             trouble = self._trouble()
         self._tell(trouble)
 
-    def _apply(self, message: _Progress | _Trouble) -> None:
-        news = None
+    def _apply(self, message: _Progress | _Trouble | _Dropped) -> None:
+        news = False  # trouble that has just begun: told at once
         with self._cond:
             if isinstance(message, _Progress):
                 self._stored_seq = message.seq
                 self._stored_events = message.stored
                 self._rejected_events = message.rejected
+            elif isinstance(message, _Dropped):
+                news = not self._dropped.events
+                self._dropped = message
             else:
-                if self._last_error is None and message.error is not None:
-                    news = message.error
+                news = self._last_error is None and message.error is not None
                 self._last_error = message.error
             self._cond.notify_all()
-            trouble = self._trouble() if news is not None else None
+            trouble = self._trouble() if news else None
         self._tell(trouble)
 
     def _tell(self, trouble: str | None) -> None:
