@@ -84,11 +84,12 @@ def _now_ms() -> int:
 # -- pure ---------------------------------------------------------------------------------------
 
 
-def test_a_stream_rolls_over_every_quarter_of_the_window_and_never_faster_than_a_second() -> None:
-    assert roll_interval_ms(15 * 60) == 225_000
-    assert roll_interval_ms(60) == 15_000
+def test_a_stream_rolls_over_every_tenth_of_the_window_and_never_faster_than_a_second() -> None:
+    assert roll_interval_ms(15 * 60) == 90_000
+    assert roll_interval_ms(60) == 6_000
     assert roll_interval_ms(2) == 1_000
     assert sweep_interval_s_of(15 * 60) == 30.0
+    assert sweep_interval_s_of(60) == 3.0
     assert sweep_interval_s_of(2) == 0.5
     assert sweep_interval_s_of(None) == 60.0  # only groups' retentionInDays to honour
 

@@ -29,10 +29,10 @@ The local server keeps events for a retention window, as a log group's retention
 memory is bounded by event rate x window rather than growing for as long as the emulator runs. moto
 stores a group's `retentionInDays` (PutRetentionPolicy) but never deletes anything, so the window is
 enforced here, through the CloudWatch Logs API itself: the shipper rolls every stream over to a fresh
-one each quarter of the window (`rolled_stream_name`), and an expirer thread in the moto child deletes,
+one each tenth of the window (`rolled_stream_name`), and an expirer thread in the moto child deletes,
 with DeleteLogStream, each stream whose last event is older than the window (the shorter of
 `LocalLogsServer(retention_s=)` and the group's `retentionInDays`). An event younger than the window
-is never deleted; one older than window + a quarter + a sweep is never kept. A read of an expired
+is never deleted; one older than window + a tenth + a sweep is never kept. A read of an expired
 window then returns no events, as FilterLogEvents does on AWS for events past retention.
 """
 
@@ -111,8 +111,9 @@ _FAILED_EXIT_WAIT_S = 0.5
 # would not fit. README "Logs retention".
 DEFAULT_LOGS_RETENTION_S = 5 * 60.0
 # One rolled stream takes events for this share of the window: events outlive the window by at most
-# this much (plus a sweep) before their stream is deleted.
-_ROLL_SHARE = 4
+# this much (plus a sweep) before their stream is deleted, so the store holds between the window and
+# the window plus a tenth and a sweep (a quarter made it swing by a third under a steady load).
+_ROLL_SHARE = 10
 _MIN_ROLL_MS = 1_000
 _DAY_MS = 86_400_000
 # How often the expirer looks for expired streams: twice per rolled stream, within these bounds.
@@ -269,7 +270,7 @@ def _sorted_calls(events: Iterable[tuple[int, str]]) -> tuple[list[int], list[st
 
 
 def roll_interval_ms(retention_s: float) -> int:
-    """How long one rolled stream takes events: a quarter of the retention window, at least a second."""
+    """How long one rolled stream takes events: a tenth of the retention window, at least a second."""
     return max(_MIN_ROLL_MS, int(retention_s * 1000) // _ROLL_SHARE)
 
 
