@@ -219,7 +219,7 @@ _ACCESS = {
         "Execution failed due to configuration error: Rate Exceeded.",
         None,
     ),
-    "lambda-permission": ("500", "INTEGRATION_FAILURE", "Internal server error", None, None),
+    "lambda-permission": ("500", "API_CONFIGURATION_ERROR", "Internal server error", None, None),
 }
 # How often each cause occurs in the generated run (weights).
 MIX = {
