@@ -284,6 +284,13 @@ def starlette_reference(work: Path, seconds: int, connections: int) -> float:
     return float(cpu / total)
 
 
+def logs_flag(gatecrash: Path) -> str:
+    """`--endpoint-url`, or `--logs-endpoint` for an emulator from before it was renamed (a reference
+    checkout on PYTHONPATH)."""
+    usage = subprocess.run([str(gatecrash), "emulator", "--help"], capture_output=True, text=True).stdout
+    return "--endpoint-url" if "--endpoint-url" in usage else "--logs-endpoint"
+
+
 ROUTES = ("mock", "lambda", "nonproxy", "templated?q=cats")
 
 
@@ -327,7 +334,7 @@ def main() -> None:
                 str(work / "stage.yaml"),
                 "--port",
                 str(port),
-                "--endpoint-url",
+                logs_flag(gatecrash),
                 logs.endpoint_url,
             ],
             stdout=subprocess.DEVNULL,
