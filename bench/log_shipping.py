@@ -1,14 +1,20 @@
 """What shipping log events to CloudWatch Logs costs the emulator, measured over a real moto server.
 
-Run: .venv/bin/python bench/log_shipping.py
+Run: .venv/bin/python bench/log_shipping.py [--sustain 20]
 
 The emulator process is this one: every CPU figure marked "emulator" is time.process_time(),
 which counts this process's threads (the event loop's emit calls, the flusher, the progress
-reader) and none of its children. The children's CPU is read from /proc for comparison.
+reader) and none of its children. The children's CPU (the shipper and the moto log server, every
+thread, exited ones included) is read from /proc: per event stored, it is what the log pipeline
+costs beside the emulator (issue 17 counts it against the emulator's requests per CPU).
+
+"Sustained" emits flat out for --sustain seconds but never more than SUSTAIN_PENDING events ahead of
+what is stored, so the rate is what the shipper and the log server keep up with, their backlog bounded.
 """
 
 from __future__ import annotations
 
+import argparse
 import os
 import statistics
 import time
@@ -19,9 +25,11 @@ import boto3
 from botocore.config import Config
 
 from gatecrash.emulator.cloudwatch import (
+    DEFAULT_LOGS_RETENTION_S,
     LOCAL_CREDENTIALS,
     CloudWatchLogSink,
     LocalLogsServer,
+    roll_interval_ms,
     split_for_put_log_events,
 )
 
@@ -31,6 +39,8 @@ TOTAL_EVENTS = 200_000
 PACED_RATE = 40_000  # events/s: 2,000 requests/s at ~20 events each
 PACED_SECONDS = 5.0
 PACE_TICK_S = 0.005
+SUSTAIN_PENDING = 200_000  # events emitted but not yet stored, at most, while sustaining
+SUSTAIN_CHUNK = 1_000  # requests emitted between looks at the backlog
 
 
 def request_lines(request_id: str) -> list[str]:
@@ -120,11 +130,11 @@ def measure_emit_cost(sink: CloudWatchLogSink) -> None:
     sink.flush()
 
 
-def measure_throughput(sink: CloudWatchLogSink) -> None:
+def measure_throughput(sink: CloudWatchLogSink, server_pid: int) -> None:
     """Emit 200,000 events as fast as possible, flush, and time emit-to-stored."""
     requests = TOTAL_EVENTS // EVENTS_PER_REQUEST
     events = requests * EVENTS_PER_REQUEST
-    shipper_cpu = child_cpu_s(sink.shipper_pid)
+    shipper_cpu, moto_cpu = child_cpu_s(sink.shipper_pid), child_cpu_s(server_pid)
     cpu = time.process_time()
     started = time.perf_counter()
     timestamp_ms = int(time.time() * 1000)
@@ -135,13 +145,43 @@ def measure_throughput(sink: CloudWatchLogSink) -> None:
     stored = time.perf_counter()
     cpu = time.process_time() - cpu
     shipper_cpu = child_cpu_s(sink.shipper_pid) - shipper_cpu
+    moto_cpu = child_cpu_s(server_pid) - moto_cpu
     print(
         f"end to end: {events:,} events emitted in {emitted - started:.3f} s, all stored after "
         f"{stored - started:.3f} s -> {events / (stored - started):,.0f} events/s"
     )
     print(
         f"  emulator process CPU: {cpu * 1000:.0f} ms = {cpu / events * 1e5 * 1000:.0f} ms per 100k events "
-        f"(emit calls included); shipper child CPU: {shipper_cpu / events * 1e5 * 1000:.0f} ms per 100k"
+        f"(emit calls included); CPU per event: shipper {shipper_cpu / events * 1e6:.2f} µs, "
+        f"log server {moto_cpu / events * 1e6:.2f} µs"
+    )
+
+
+def measure_sustained(sink: CloudWatchLogSink, server_pid: int, seconds: float) -> None:
+    """Emit as fast as the pipeline stores, at most SUSTAIN_PENDING ahead; events/s stored and each
+    child's CPU per event over the stretch."""
+    shipper_cpu, moto_cpu = child_cpu_s(sink.shipper_pid), child_cpu_s(server_pid)
+    started = time.perf_counter()
+    emitted = 0
+    while time.perf_counter() - started < seconds:
+        if sink.pending_events > SUSTAIN_PENDING:
+            time.sleep(0.005)
+            continue
+        timestamp_ms = int(time.time() * 1000)
+        for _ in range(SUSTAIN_CHUNK):
+            emit_request(sink.emit, timestamp_ms)
+        emitted += SUSTAIN_CHUNK * EVENTS_PER_REQUEST
+    behind = sink.pending_events
+    sink.flush(timeout=120)
+    wall = time.perf_counter() - started
+    shipper_cpu = child_cpu_s(sink.shipper_pid) - shipper_cpu
+    moto_cpu = child_cpu_s(server_pid) - moto_cpu
+    print(
+        f"sustained: {emitted:,} events stored in {wall:.1f} s -> {emitted / wall:,.0f} events/s "
+        f"({behind:,} still pending when emitting stopped); CPU per event: shipper "
+        f"{shipper_cpu / emitted * 1e6:.2f} µs ({shipper_cpu / wall * 100:.0f}% of a core), log server "
+        f"{moto_cpu / emitted * 1e6:.2f} µs ({moto_cpu / wall * 100:.0f}% of a core); load average "
+        f"{' '.join(f'{x:.2f}' for x in os.getloadavg())}"
     )
 
 
@@ -215,12 +255,21 @@ def measure_thread_alternative(endpoint_url: str) -> None:
 
 
 def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sustain", type=float, default=20.0, help="seconds of sustained shipping (default 20)")
+    args = parser.parse_args()
     measure_startup()
-    with LocalLogsServer() as server, CloudWatchLogSink(server.endpoint_url, REGION) as sink:
+    # As the emulator runs it by default: a retention window, so streams roll over (cloudwatch.py).
+    retention_s = DEFAULT_LOGS_RETENTION_S
+    with (
+        LocalLogsServer(retention_s=retention_s) as server,
+        CloudWatchLogSink(server.endpoint_url, REGION, roll_ms=roll_interval_ms(retention_s)) as sink,
+    ):
         sink.flush(timeout=30)  # the shipper child has imported boto3 and is ready
         measure_emit_cost(sink)
-        measure_throughput(sink)
+        measure_throughput(sink, server.pid)
         measure_paced(sink, server.pid)
+        measure_sustained(sink, server.pid, args.sustain)
         measure_thread_alternative(server.endpoint_url)
 
 
